@@ -1,0 +1,39 @@
+import logging
+
+from .request_context import (
+    Phase,
+    bind,
+    correlation_id,
+    is_acceptable_request_id,
+    set_phase,
+)
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: gives each request a correlation id and tracks its phase.
+
+    A client's `X-Request-ID` is reused when it is sane, else a new id is made; either
+    way it is echoed on the response, error pages included (they are rendered inside
+    this middleware's context).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.headers.get(REQUEST_ID_HEADER)
+        with bind(offered if is_acceptable_request_id(offered) else None, Phase.AUTHENTICATE):
+            request.correlation_id = correlation_id()
+            if offered and offered != request.correlation_id:
+                logger.info("Ignored a malformed %s header", REQUEST_ID_HEADER)
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request.correlation_id
+            return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The authentication middlewares have run; the view now reads its input.
+        set_phase(Phase.VALIDATE)

@@ -1,0 +1,104 @@
+"""Writes for goals. Each executor is one durable transaction; `now` and the acting
+user come in as arguments; fields arrive already validated by the goal's kind."""
+
+import datetime as dt
+
+from django.db import transaction
+
+from config.envelope import NotFound, Result, ValidationFailed
+from measurements.contracts import CreateMetric
+from measurements.executors import metric_insert
+from measurements.models import Metric
+
+from .choices import GoalStatus
+from .contracts import GoalData, GoalFields, NewMetric
+from .models import Goal
+
+
+def _locked_goal(goal_id: int, owner_id: int) -> Goal:
+    goal = (
+        Goal.objects.select_for_update()
+        .filter(id=goal_id, owner_id=owner_id, deleted_at__isnull=True)
+        .first()
+    )
+    if goal is None:
+        raise NotFound("There is no such goal.")
+    return goal
+
+
+def _resolve_metric(
+    *, owner_id: int, metric_id: int | None, new_metric: NewMetric | None, now: dt.datetime
+) -> Metric:
+    if new_metric is not None:
+        return metric_insert(
+            owner_id=owner_id,
+            command=CreateMetric(name=new_metric.name, unit=new_metric.unit),
+            now=now,
+        )
+    metric = Metric.objects.filter(id=metric_id, owner_id=owner_id).first()
+    if metric is None:
+        raise ValidationFailed.on("metric", "Choose one of your metrics, or create one.")
+    return metric
+
+
+def _apply(goal: Goal, fields: GoalFields) -> None:
+    for name, value in fields.model_dump().items():
+        setattr(goal, name, "" if value is None and name in {"period", "comparison"} else value)
+
+
+def _data(goal: Goal) -> GoalData:
+    return GoalData(
+        id=goal.id,
+        title=goal.title,
+        kind=goal.kind,
+        metric_id=goal.metric_id,
+        status=goal.status,
+        deleted=goal.deleted_at is not None,
+    )
+
+
+@transaction.atomic(durable=True)
+def goal_create(
+    *,
+    owner_id: int,
+    fields: GoalFields,
+    metric_id: int | None,
+    new_metric: NewMetric | None,
+    now: dt.datetime,
+) -> Result:
+    metric = _resolve_metric(owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now)
+    goal = Goal(owner_id=owner_id, metric=metric, created=now, updated=now)
+    _apply(goal, fields)
+    goal.full_clean(exclude=["owner", "metric"])
+    goal.save()
+    return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goal_update(
+    *,
+    owner_id: int,
+    goal_id: int,
+    fields: GoalFields,
+    metric_id: int | None,
+    new_metric: NewMetric | None,
+    now: dt.datetime,
+) -> Result:
+    goal = _locked_goal(goal_id, owner_id)
+    goal.metric = _resolve_metric(
+        owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now
+    )
+    _apply(goal, fields)
+    goal.updated = now
+    goal.full_clean(exclude=["owner", "metric"])
+    goal.save()
+    return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.datetime) -> Result:
+    goal = _locked_goal(goal_id, owner_id)
+    goal.status = status
+    goal.updated = now
+    goal.save(update_fields=["status", "updated"])
+    return Result.success(_data(goal))

@@ -1,0 +1,56 @@
+"""What a goal kind is: a small policy the form and the progress mapper dispatch to.
+
+A kind names the goal fields it uses (the form shows only those), validates them in
+plain words, and turns a goal's daily values into its part of the progress payload.
+"""
+
+from typing import ClassVar
+
+from config.envelope import FieldError
+
+from ..contracts import GoalFields
+
+#: Fields every goal has, whatever its kind.
+COMMON_FIELDS = ("title", "start_date", "aggregation")
+
+#: Fields a kind may claim; those it does not claim are cleared on save.
+OPTIONAL_FIELDS = (
+    "target",
+    "target_low",
+    "target_high",
+    "start_value",
+    "deadline",
+    "period",
+    "comparison",
+    "period_aggregation",
+)
+
+
+class GoalKind:
+    key: ClassVar[str]
+    label: ClassVar[str]
+    #: One line for the form: what this kind of goal means.
+    summary: ClassVar[str]
+    #: The optional fields this kind uses, and which of them must be filled in.
+    fields: ClassVar[tuple[str, ...]]
+    required: ClassVar[tuple[str, ...]]
+    #: The daily aggregation a new goal of this kind starts with.
+    default_aggregation: ClassVar[str] = "last"
+
+    def validate(self, goal: GoalFields) -> list[FieldError]:
+        """Plain-words errors for the fields this kind uses; empty when valid."""
+        return [
+            FieldError(field=name, message="This field is required.", code="required")
+            for name in self.required
+            if getattr(goal, name) is None
+        ]
+
+    def normalize(self, goal: GoalFields) -> GoalFields:
+        """The fields as stored: those this kind does not use are cleared."""
+        unused = {name: None for name in OPTIONAL_FIELDS if name not in self.fields}
+        unused.pop("period_aggregation", None)
+        return goal.model_copy(update=unused)
+
+
+def error(field: str, message: str, code: str = "invalid") -> FieldError:
+    return FieldError(field=field, message=message, code=code)

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+
+from .choices import Aggregation, Comparison, GoalStatus, Period
+
+
+class Goal(models.Model):
+    """A target over one metric. Which fields matter depends on the kind
+    (`goals.kinds`): a reach goal has a start value and a deadline, a quota goal a
+    period and a comparison, a range goal low and high bounds."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals"
+    )
+    title = models.CharField(max_length=120)
+    metric = models.ForeignKey(
+        "measurements.Metric", on_delete=models.PROTECT, related_name="goals"
+    )
+    kind = models.CharField(max_length=32)
+    target = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    target_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    target_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    start_value = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    start_date = models.DateField()
+    deadline = models.DateField(null=True, blank=True)
+    period = models.CharField(max_length=8, choices=Period.choices, blank=True)
+    comparison = models.CharField(max_length=8, choices=Comparison.choices, blank=True)
+    aggregation = models.CharField(
+        max_length=8, choices=Aggregation.choices, default=Aggregation.LAST
+    )
+    period_aggregation = models.CharField(
+        max_length=8, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="goal_owner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

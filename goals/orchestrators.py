@@ -1,0 +1,160 @@
+"""Policy for goal changes: validate by the goal's kind, check ownership, name what
+the change affects, and call one executor. Every channel goes through these."""
+
+import datetime as dt
+from functools import partial
+
+from config.envelope import ApplicationError, NotFound, Result, ValidationFailed
+from config.orchestration import execute
+from config.request_context import Phase, set_phase
+from config.revalidation import GOALS_LIST, GOALS_SUMMARY, METRICS_LIST, goal_key
+from measurements import selectors as metric_selectors
+
+from . import executors as goal_executors
+from . import kinds
+from . import selectors as goal_selectors
+from .choices import GoalStatus
+from .contracts import CreateGoal, EditGoal, GoalFields, GoalRef
+
+
+def _validated(fields: GoalFields, metric_id: int | None, new_metric) -> GoalFields:
+    set_phase(Phase.VALIDATE)
+    kind = kinds.get(fields.kind)
+    if kind is None:
+        raise ValidationFailed.on("kind", "Choose a kind of goal.")
+    errors = kind.validate(fields)
+    if metric_id is None and new_metric is None:
+        errors.append(ValidationFailed.on("metric", "Choose a metric, or create one.").fields[0])
+    if errors:
+        raise ValidationFailed("Some fields need another look.", fields=errors)
+    return kind.normalize(fields)
+
+
+def _authorize_metric(metric_id: int | None, actor_id: int, selectors) -> None:
+    set_phase(Phase.AUTHORIZE)
+    if metric_id is None:
+        return
+    try:
+        selectors.metric_for_owner(metric_id=metric_id, owner_id=actor_id)
+    except NotFound as exc:
+        raise ValidationFailed.on("metric", "Choose one of your metrics, or create one.") from exc
+
+
+def create_goal(
+    command: CreateGoal,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    metrics=metric_selectors,
+) -> Result:
+    try:
+        fields = _validated(command.fields, command.metric_id, command.new_metric)
+        _authorize_metric(command.metric_id, actor_id, metrics)
+        set_phase(Phase.PLAN)
+        metric_id = None if command.new_metric else command.metric_id
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    result = execute(
+        partial(
+            executors.goal_create,
+            owner_id=actor_id,
+            fields=fields,
+            metric_id=metric_id,
+            new_metric=command.new_metric,
+            now=now,
+        )
+    )
+    if not result.ok:
+        return result
+    affected = [goal_key(result.data.id), GOALS_LIST, GOALS_SUMMARY]
+    if command.new_metric:
+        affected.append(METRICS_LIST)
+    return result.with_affected(affected)
+
+
+def edit_goal(
+    command: EditGoal,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+    metrics=metric_selectors,
+) -> Result:
+    try:
+        set_phase(Phase.AUTHORIZE)
+        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
+        fields = _validated(command.fields, command.metric_id, command.new_metric)
+        _authorize_metric(command.metric_id, actor_id, metrics)
+        set_phase(Phase.PLAN)
+        metric_id = None if command.new_metric else command.metric_id
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    result = execute(
+        partial(
+            executors.goal_update,
+            owner_id=actor_id,
+            goal_id=command.goal_id,
+            fields=fields,
+            metric_id=metric_id,
+            new_metric=command.new_metric,
+            now=now,
+        )
+    )
+    if not result.ok:
+        return result
+    affected = [goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY]
+    if command.new_metric:
+        affected.append(METRICS_LIST)
+    return result.with_affected(affected)
+
+
+def _change_status(
+    command: GoalRef, status: GoalStatus, *, actor_id: int, now: dt.datetime, executors, goals
+) -> Result:
+    try:
+        set_phase(Phase.AUTHORIZE)
+        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    set_phase(Phase.PLAN)
+    result = execute(
+        partial(
+            executors.goal_set_status,
+            owner_id=actor_id,
+            goal_id=command.goal_id,
+            status=status,
+            now=now,
+        )
+    )
+    if not result.ok:
+        return result
+    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
+
+
+def archive_goal(
+    command: GoalRef,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+) -> Result:
+    """Archive: the goal leaves the dashboard and its history is kept."""
+    return _change_status(
+        command, GoalStatus.ARCHIVED, actor_id=actor_id, now=now, executors=executors, goals=goals
+    )
+
+
+def restore_goal(
+    command: GoalRef,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+) -> Result:
+    return _change_status(
+        command, GoalStatus.ACTIVE, actor_id=actor_id, now=now, executors=executors, goals=goals
+    )

@@ -1,0 +1,66 @@
+"""Commands and result data for metrics and measurements."""
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from .choices import Source
+
+MAX_ABS_VALUE = Decimal("999999999999")
+
+
+class CreateMetric(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    unit: str = Field(min_length=1, max_length=24)
+
+    @field_validator("name", "unit")
+    @classmethod
+    def stripped(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("This field is required.")
+        return value
+
+
+class MetricData(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    name: str
+    unit: str
+
+
+class RecordMeasurement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric_id: int
+    value: Decimal
+    measured_at: AwareDatetime
+    note: str = Field(default="", max_length=500)
+    source: Source = Source.MANUAL
+    external_id: str = Field(default="", max_length=200)
+
+    @field_validator("value")
+    @classmethod
+    def finite_and_bounded(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("Enter a number.")
+        if abs(value) > MAX_ABS_VALUE:
+            raise ValueError("That number is too large to store.")
+        if value.as_tuple().exponent < -6:
+            value = round(value, 6)
+        return value
+
+
+class MeasurementData(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    metric_id: int
+    value: Decimal
+    measured_at: dt.datetime
+    note: str
+    source: str

@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from .choices import Source
+
+
+class Metric(models.Model):
+    """Something a person measures ("weight", "running distance"), in one unit."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="metrics"
+    )
+    name = models.CharField(max_length=80)
+    unit = models.CharField(max_length=24, help_text="kg, km, h, workouts, cups…")
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("owner", Lower("name"), name="metric_name_unique_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class Measurement(models.Model):
+    """One fact about a metric: a value, in the metric's unit, at a moment."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="measurements")
+    value = models.DecimalField(max_digits=18, decimal_places=6)
+    measured_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    external_id = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField()
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        indexes = [
+            models.Index(fields=["metric", "-measured_at", "-id"], name="measurement_metric_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="measurement_external_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.metric.unit} at {self.measured_at:%Y-%m-%d %H:%M}"

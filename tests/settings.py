@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production settings, with a test secret, plain
+HTTP for the test client and a fast password hasher. `DATABASE_URL` still selects
+the database, so CI runs the same suite on PostgreSQL and SQLite."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 30)
+os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

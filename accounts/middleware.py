@@ -1,6 +1,6 @@
-import zoneinfo
-
 from django.utils import timezone
+
+from .selectors import preferences_for
 
 
 class UserTimeZoneMiddleware:
@@ -10,9 +10,8 @@ class UserTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
-        if profile is not None:
-            timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
+        if request.user.is_authenticated:
+            timezone.activate(preferences_for(request.user).zone)
         else:
             timezone.deactivate()
         return self.get_response(request)

@@ -1,5 +1,7 @@
 import logging
 
+from .envelope import ApplicationError
+from .errors import error_response
 from .request_context import (
     Phase,
     bind,
@@ -37,3 +39,10 @@ class RequestContextMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         # The authentication middlewares have run; the view now reads its input.
         set_phase(Phase.VALIDATE)
+
+    def process_exception(self, request, exception):
+        """An expected failure raised in a view (another user's goal, say) becomes its
+        error response here, once, with the phase it was raised in."""
+        if isinstance(exception, ApplicationError):
+            return error_response(request, exception.detail())
+        return None

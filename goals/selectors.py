@@ -1,11 +1,16 @@
 """Reads for goals."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.db.models import QuerySet
 
 from config.envelope import NotFound
 from config.revalidation import GOALS_SUMMARY, goal_key
+from measurements.models import Measurement
 
-from .models import Goal, GoalStatus
+from .choices import GoalStatus
+from .models import Goal
 
 
 def _visible(owner_id: int) -> QuerySet[Goal]:
@@ -50,3 +55,14 @@ def goal_keys_for_metrics(metric_ids: list[int]) -> list[str]:
     if not goal_ids:
         return []
     return [*(goal_key(goal_id) for goal_id in goal_ids), GOALS_SUMMARY]
+
+
+def measurements_in_window(goal: Goal, *, zone: ZoneInfo, limit: int = 200):
+    """The goal's measurements, newest first: those of its metric from the start of its
+    first day to the end of its last (open-ended goals: up to now), in the owner's zone."""
+    starts = dt.datetime.combine(goal.start_date, dt.time.min, tzinfo=zone)
+    window = Measurement.objects.filter(metric_id=goal.metric_id, measured_at__gte=starts)
+    if goal.deadline:
+        ends = dt.datetime.combine(goal.deadline + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        window = window.filter(measured_at__lt=ends)
+    return window.order_by("-measured_at", "-id")[:limit]

@@ -1,2 +1,30 @@
+from django.urls import path
+
+from . import views
+
 app_name = "goals"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("goals/summary/", views.dashboard, {"fragment": "summary"}, name="summary"),
+    path("goals/active/", views.dashboard, {"fragment": "active-goals"}, name="active"),
+    path("goals/archived/", views.dashboard, {"fragment": "archived-goals"}, name="archived"),
+    path("goals/new/", views.goal_create, name="create"),
+    path("goals/<int:goal_id>/", views.goal_page, name="detail"),
+    path(
+        "goals/<int:goal_id>/progress/",
+        views.goal_page,
+        {"fragment": "goal-progress"},
+        name="progress",
+    ),
+    path(
+        "goals/<int:goal_id>/measurements/",
+        views.goal_page,
+        {"fragment": "goal-measurements"},
+        name="measurements",
+    ),
+    path("goals/<int:goal_id>/card/", views.goal_card, name="card"),
+    path("goals/<int:goal_id>/edit/", views.goal_edit, name="edit"),
+    path("goals/<int:goal_id>/archive/", views.goal_archive, name="archive"),
+    path("goals/<int:goal_id>/restore/", views.goal_restore, name="restore"),
+]

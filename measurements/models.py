@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from .choices import Source
 
@@ -23,6 +24,9 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.unit})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("measurements:detail", args=[self.id])
 
 
 class Measurement(models.Model):

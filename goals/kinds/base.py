@@ -1,14 +1,19 @@
 """What a goal kind is: a small policy the form and the progress mapper dispatch to.
 
 A kind names the goal fields it uses (the form shows only those), validates them in
-plain words, and turns a goal's daily values into its part of the progress payload.
+plain words, says which days of measurements it needs, and turns a goal's daily values
+into its progress payload. Kinds are pure: no database, no clock; the mapper reads the
+days and passes `today` in.
 """
 
+import datetime as dt
 from typing import ClassVar
 
 from config.envelope import FieldError
 
 from ..contracts import GoalFields
+from .days import DailySeries, DayRange
+from .payload import GoalTerms, Progress, ProgressContext
 
 #: Fields every goal has, whatever its kind.
 COMMON_FIELDS = ("title", "start_date", "aggregation")
@@ -50,6 +55,16 @@ class GoalKind:
         unused = {name: None for name in OPTIONAL_FIELDS if name not in self.fields}
         unused.pop("period_aggregation", None)
         return goal.model_copy(update=unused)
+
+    def days_to_read(self, goal: GoalTerms, today: dt.date) -> DayRange:
+        """The local days whose values `progress` needs: by default from the start date
+        to today, or to the deadline once it has passed. Empty before the start."""
+        last = min(today, goal.deadline) if goal.deadline else today
+        return DayRange(goal.start_date, last)
+
+    def progress(self, goal: GoalTerms, days: DailySeries, context: ProgressContext) -> Progress:
+        """The goal's progress on `context.today`, from its daily values."""
+        raise NotImplementedError
 
 
 def error(field: str, message: str, code: str = "invalid") -> FieldError:

@@ -1,0 +1,73 @@
+# The two commands of the README: `make run` and `make test`. Everything else is
+# what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PYENV_ROOT := $(shell pyenv root 2>/dev/null)
+# Django 6 needs Python 3.12+. Each candidate is run, not just looked up: pyenv shims
+# exist on PATH even for versions that are not active.
+PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 \
+	$(sort $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3 $(PYENV_ROOT)/versions/3.12*/bin/python3)) \
+	python3
+
+RUN_ENV := DJANGO_HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost \
+	CSRF_TRUSTED_ORIGINS=http://127.0.0.1:8000,http://localhost:8000 \
+	SECRET_KEY="$$(cat .secret_key)"
+
+.PHONY: run test install lint format bench check-deploy browser clean
+
+$(VENV)/.installed: pyproject.toml
+	@py=""; for candidate in $(PYTHON_CANDIDATES); do \
+		if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+			py="$$candidate"; break; fi; done; \
+	if [ -z "$$py" ]; then \
+		echo "No Python 3.12 or newer found (Django 6 needs it). Install one, or run: make PYTHON=/path/to/python3.12"; \
+		exit 1; fi; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+.secret_key:
+	@$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: install .secret_key
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(PY) manage.py demo_seed
+	@echo "Serving on http://127.0.0.1:8000 (and a background task worker). Ctrl-C stops both."
+	@trap 'kill 0' EXIT INT TERM; \
+	$(RUN_ENV) $(PY) manage.py db_worker --no-startup-delay & \
+	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - & \
+	wait
+
+# Browser tests drive Debian's Chromium (Playwright's own download does not work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium for the browser tests"; \
+			(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null; \
+		else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install browser
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
+
+format:
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+check-deploy: install
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=goals.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3* .secret_key

@@ -1,0 +1,56 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from pydantic import SecretStr
+
+from config.forms import apply_error
+from config.request_context import Phase, set_phase
+
+from .contracts import SignUp, UpdatePreferences
+from .forms import PreferencesForm, SignUpForm
+from .orchestrators import sign_up, update_preferences
+from .selectors import preferences_for, user_for_login
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("goals:dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        command = SignUp(
+            username=form.cleaned_data["username"],
+            password=SecretStr(form.cleaned_data["password1"]),
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        result = sign_up(command, now=timezone.now())
+        if result.ok:
+            login(request, user_for_login(user_id=result.data.user_id))
+            messages.success(request, f"Welcome, {result.data.username}. Set your first goal.")
+            return redirect("goals:create")
+        apply_error(form, result.error)
+    set_phase(Phase.RENDER)
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    current = preferences_for(request.user)
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"time_zone": current.time_zone, "week_start": current.week_start},
+    )
+    if request.method == "POST" and form.is_valid():
+        result = update_preferences(
+            UpdatePreferences(**form.cleaned_data), actor_id=request.user.id
+        )
+        if result.ok:
+            messages.success(request, "Preferences saved.")
+            return redirect("accounts:preferences")
+        apply_error(form, result.error)
+    set_phase(Phase.RENDER)
+    return render(request, "accounts/preferences.html", {"form": form})

@@ -1,0 +1,179 @@
+"""The read side of progress: each goal's value per local day, for many goals at once.
+
+A day's value is its measurements reduced by the goal's daily aggregation. Days are cut
+in the owner's time zone (`TruncDate(..., tzinfo=zone)`), so a measurement at 00:30 in
+Berlin belongs to that Berlin day whatever the offset of the moment.
+
+The number of queries does not grow with the number of goals, metrics or measurements:
+
+1. one grouped query for `sum`, `count`, `min`, `max` and `mean` (mean is sum / count
+   in Decimal rather than the database's `AVG`, so both databases give the same
+   six decimal places);
+2. one window query for `first` and `last` (the first row of each metric-day, with the
+   value of its last row beside it);
+3. one query of raw rows for `median`, reduced in Python (SQLite has no percentile).
+
+Each query runs only when some goal needs it, and reads each metric only over the
+union of the day ranges its goals ask for.
+"""
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import FirstValue, RowNumber, TruncDate
+
+from measurements.models import Measurement, Metric
+
+from .choices import Aggregation
+from .kinds.days import ONE_DAY, DailySeries, DayRange, rounded
+from .models import Goal
+
+__all__ = ["DailySeries", "DayRange", "daily_values_for_goals", "units_for_goals"]
+
+GROUPED = frozenset(
+    {Aggregation.SUM, Aggregation.COUNT, Aggregation.MIN, Aggregation.MAX, Aggregation.MEAN}
+)
+EDGES = frozenset({Aggregation.FIRST, Aggregation.LAST})
+MEDIAN = frozenset({Aggregation.MEDIAN})
+
+#: (metric id, day) -> {aggregation: value}: what one query reads
+MetricDayValues = dict[tuple[int, dt.date], dict[str, Decimal]]
+#: metric id -> day -> {aggregation: value}: what all the queries read
+DayValues = dict[int, dict[dt.date, dict[str, Decimal]]]
+
+
+def daily_values_for_goals(
+    goals: Iterable[Goal], *, zone: ZoneInfo, ranges: Mapping[int, DayRange]
+) -> dict[int, DailySeries]:
+    """Each goal's daily series over the days `ranges[goal.id]` asks for.
+
+    The goals belong to one owner, whose `zone` cuts the days. A goal without a range,
+    or with an empty one (it has not started), gets an empty series.
+    """
+    goals = list(goals)
+    found: DayValues = defaultdict(lambda: defaultdict(dict))
+    for aggregations, read in ((GROUPED, _grouped), (EDGES, _edges), (MEDIAN, _medians)):
+        spans = _spans_by_metric(goals, ranges, aggregations)
+        if not spans:
+            continue
+        for (metric_id, day), values in read(_measurements_within(spans, zone)).items():
+            found[metric_id][day].update(values)
+    return {goal.id: _series_of(goal, ranges.get(goal.id), found) for goal in goals}
+
+
+def _spans_by_metric(
+    goals: list[Goal], ranges: Mapping[int, DayRange], aggregations: frozenset[str]
+) -> dict[int, DayRange]:
+    """The days to read per metric: the union of the ranges of its goals whose daily
+    aggregation is one of `aggregations`."""
+    spans: dict[int, DayRange] = {}
+    for goal in goals:
+        days = ranges.get(goal.id)
+        if not days or goal.aggregation not in aggregations:
+            continue
+        known = spans.get(goal.metric_id)
+        spans[goal.metric_id] = known.union(days) if known else days
+    return spans
+
+
+def _measurements_within(spans: Mapping[int, DayRange], zone: ZoneInfo) -> QuerySet:
+    """Measurements of these metrics from local midnight of each span's first day to
+    local midnight after its last day: bounds on `measured_at`, so the index serves."""
+    condition = Q()
+    for metric_id, days in spans.items():
+        condition |= Q(
+            metric_id=metric_id,
+            measured_at__gte=_local_midnight(days.first, zone),
+            measured_at__lt=_local_midnight(days.last + ONE_DAY, zone),
+        )
+    return (
+        Measurement.objects.filter(condition)
+        .annotate(day=TruncDate("measured_at", tzinfo=zone))
+        .order_by()
+    )
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    # Where midnight falls in a DST gap, fold=0 resolves to the moment the day begins.
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def _grouped(measurements: QuerySet) -> MetricDayValues:
+    rows = measurements.values("metric_id", "day").annotate(
+        total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value")
+    )
+    return {
+        (row["metric_id"], row["day"]): {
+            Aggregation.SUM: rounded(row["total"]),
+            Aggregation.COUNT: Decimal(row["count"]),
+            Aggregation.MIN: rounded(row["low"]),
+            Aggregation.MAX: rounded(row["high"]),
+            Aggregation.MEAN: rounded(row["total"] / row["count"]),
+        }
+        for row in rows
+    }
+
+
+def _edges(measurements: QuerySet) -> MetricDayValues:
+    metric_day = [F("metric_id"), F("day")]
+    rows = (
+        measurements.annotate(
+            position=Window(
+                RowNumber(), partition_by=metric_day, order_by=[F("measured_at"), F("id")]
+            ),
+            last_value=Window(
+                FirstValue("value"),
+                partition_by=metric_day,
+                order_by=[F("measured_at").desc(), F("id").desc()],
+            ),
+        )
+        .filter(position=1)
+        .values("metric_id", "day", "value", "last_value")
+    )
+    return {
+        (row["metric_id"], row["day"]): {
+            Aggregation.FIRST: rounded(row["value"]),
+            Aggregation.LAST: rounded(row["last_value"]),
+        }
+        for row in rows
+    }
+
+
+def _medians(measurements: QuerySet) -> MetricDayValues:
+    values: dict[tuple[int, dt.date], list[Decimal]] = defaultdict(list)
+    for metric_id, day, value in measurements.values_list("metric_id", "day", "value"):
+        values[(metric_id, day)].append(value)
+    return {
+        key: {Aggregation.MEDIAN: rounded(statistics.median(day_values))}
+        for key, day_values in values.items()
+    }
+
+
+def _series_of(goal: Goal, days: DayRange | None, found: DayValues) -> DailySeries:
+    if not days:
+        return DailySeries()
+    by_day = found.get(goal.metric_id, {})
+    return DailySeries.of(
+        {
+            day: values[goal.aggregation]
+            for day, values in by_day.items()
+            if day in days and goal.aggregation in values
+        }
+    )
+
+
+def units_for_goals(goals: Iterable[Goal]) -> dict[int, str]:
+    """Each goal's metric unit: from the loaded metric, or one query for the goals
+    whose metric was not selected with them."""
+    goals = list(goals)
+    missing = {goal.metric_id for goal in goals if not Goal.metric.is_cached(goal)}
+    units = dict(Metric.objects.filter(id__in=missing).values_list("id", "unit")) if missing else {}
+    return {
+        goal.id: goal.metric.unit if Goal.metric.is_cached(goal) else units[goal.metric_id]
+        for goal in goals
+    }

@@ -1,0 +1,86 @@
+"""What the dashboard and the goal page show, read lazily so that each fragment
+costs only the queries it needs. Progress comes from the one mapper."""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from accounts.selectors import Preferences, preferences_for
+
+from . import kinds, selectors
+from .chart import chart_geometry
+from .models import Goal
+from .progress import Progress, progress_for_goals
+
+SUMMARY_STATUSES = ("on_track", "behind", "achieved", "not_started", "failed")
+
+
+@dataclass(frozen=True)
+class GoalCard:
+    goal: Goal
+    progress: Progress
+
+    @property
+    def kind_label(self) -> str:
+        kind = kinds.get(self.goal.kind)
+        return kind.label if kind else self.goal.kind
+
+    @cached_property
+    def chart(self):
+        return chart_geometry(self.progress, width=320, height=96)
+
+    @cached_property
+    def large_chart(self):
+        return chart_geometry(self.progress, width=720, height=240)
+
+
+class Dashboard:
+    def __init__(self, user, *, now: dt.datetime):
+        self.user = user
+        self.now = now
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        return preferences_for(self.user)
+
+    def cards_for(self, goals: list[Goal]) -> list[GoalCard]:
+        progress = progress_for_goals(
+            goals,
+            profile_zone=self.preferences.zone,
+            week_start=self.preferences.week_start,
+            now=self.now,
+        )
+        return [GoalCard(goal, progress[goal.id]) for goal in goals]
+
+    @cached_property
+    def cards(self) -> list[GoalCard]:
+        return self.cards_for(list(selectors.active_goals(owner_id=self.user.id)))
+
+    @cached_property
+    def archived(self) -> list[Goal]:
+        return list(selectors.archived_goals(owner_id=self.user.id))
+
+    @cached_property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(card.progress.status for card in self.cards)
+        return {status: counts.get(status, 0) for status in SUMMARY_STATUSES}
+
+
+def dashboard_context(user, *, now: dt.datetime) -> dict:
+    return {"dashboard": Dashboard(user, now=now)}
+
+
+def goal_card_context(user, goal: Goal, *, now: dt.datetime) -> dict:
+    (card,) = Dashboard(user, now=now).cards_for([goal])
+    return {"card": card}
+
+
+def goal_page_context(user, goal: Goal, *, now: dt.datetime) -> dict:
+    (card,) = Dashboard(user, now=now).cards_for([goal])
+    zone = preferences_for(user).zone
+    return {
+        "card": card,
+        "goal": goal,
+        "measurements": selectors.measurements_in_window(goal, zone=zone),
+    }

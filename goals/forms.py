@@ -1,0 +1,129 @@
+"""The goal form: common fields plus the fields the chosen kind uses."""
+
+from django import forms
+from django.utils import timezone
+
+from measurements.selectors import metrics_for_owner
+
+from . import kinds
+from .choices import Aggregation, Comparison, Period
+from .contracts import GoalFields, NewMetric
+from .kinds.base import COMMON_FIELDS
+
+NUMBER = {"step": "any", "inputmode": "decimal"}
+DATE = {"type": "date"}
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=kinds.choices)
+    metric = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="A new metric…", label="Metric"
+    )
+    new_metric_name = forms.CharField(
+        max_length=80, required=False, label="New metric name", help_text="e.g. Weight"
+    )
+    new_metric_unit = forms.CharField(
+        max_length=24, required=False, label="Its unit", help_text="e.g. kg, km, workouts"
+    )
+    start_date = forms.DateField(widget=forms.DateInput(attrs=DATE))
+    start_value = forms.DecimalField(
+        required=False, label="Start value", widget=forms.NumberInput(attrs=NUMBER)
+    )
+    target = forms.DecimalField(required=False, widget=forms.NumberInput(attrs=NUMBER))
+    target_low = forms.DecimalField(
+        required=False, label="Low bound", widget=forms.NumberInput(attrs=NUMBER)
+    )
+    target_high = forms.DecimalField(
+        required=False, label="High bound", widget=forms.NumberInput(attrs=NUMBER)
+    )
+    deadline = forms.DateField(
+        required=False, label="Deadline / end date", widget=forms.DateInput(attrs=DATE)
+    )
+    period = forms.ChoiceField(choices=[("", "—"), *Period.choices], required=False)
+    comparison = forms.ChoiceField(
+        choices=[("", "—"), *Comparison.choices], required=False, label="Each period"
+    )
+    aggregation = forms.ChoiceField(
+        choices=Aggregation.choices,
+        label="A day's value is its",
+        help_text="How several measurements on one day become the day's value.",
+    )
+    period_aggregation = forms.ChoiceField(
+        choices=[
+            (key, label) for key, label in Aggregation.choices if key in {"mean", "last", "sum"}
+        ],
+        label="A period's value is its",
+        required=False,
+    )
+
+    def __init__(self, *args, owner_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner_id)
+        self.fields["title"].widget.attrs["autofocus"] = True
+
+    @property
+    def chosen_kind(self) -> kinds.GoalKind:
+        key = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        return kinds.get(key or "") or kinds.all_kinds()[0]
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        """The bound fields the chosen kind uses, in the form's order."""
+        wanted = set(self.chosen_kind.fields)
+        return [self[name] for name in self.fields if name in wanted]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("metric") is None:
+            for name in ("new_metric_name", "new_metric_unit"):
+                if not (cleaned.get(name) or "").strip() and name not in self.errors:
+                    self.add_error(name, "Name the new metric and its unit, or choose one.")
+        return cleaned
+
+    def goal_fields(self) -> GoalFields:
+        data = self.cleaned_data
+        kind = self.chosen_kind
+        used = {name: data.get(name) for name in kind.fields}
+        used = {name: None if value in ("", None) else value for name, value in used.items()}
+        return GoalFields(
+            **{name: data[name] for name in COMMON_FIELDS},
+            kind=kind.key,
+            **used,
+        )
+
+    def metric_choice(self) -> tuple[int | None, NewMetric | None]:
+        metric = self.cleaned_data.get("metric")
+        if metric is not None:
+            return metric.id, None
+        return None, NewMetric(
+            name=self.cleaned_data["new_metric_name"].strip(),
+            unit=self.cleaned_data["new_metric_unit"].strip(),
+        )
+
+
+def initial_for_new_goal(kind_key: str | None, zone) -> dict:
+    kind = kinds.get(kind_key or "") or kinds.all_kinds()[0]
+    return {
+        "kind": kind.key,
+        "start_date": timezone.localdate(timezone=zone),
+        "aggregation": kind.default_aggregation,
+        "period_aggregation": "mean",
+    }
+
+
+def initial_for_goal(goal) -> dict:
+    return {
+        "title": goal.title,
+        "kind": goal.kind,
+        "metric": goal.metric_id,
+        "start_date": goal.start_date,
+        "start_value": goal.start_value,
+        "target": goal.target,
+        "target_low": goal.target_low,
+        "target_high": goal.target_high,
+        "deadline": goal.deadline,
+        "period": goal.period,
+        "comparison": goal.comparison,
+        "aggregation": goal.aggregation,
+        "period_aggregation": goal.period_aggregation,
+    }

@@ -1,0 +1,156 @@
+"""The progress payload: what the mapper returns for one goal.
+
+Every page, the JSON API, the admin and any export read progress from this one shape.
+The words are in it too (`headline`, `summary_text`, `status_label`), so templates
+show progress without computing any of it. Values are `Decimal`; dates are local days
+in the owner's time zone.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+
+class ProgressStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    ACHIEVED = "achieved"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PeriodStatus(StrEnum):
+    """How one period (day, week, month) of a quota or range goal stands."""
+
+    MET = "met"  # at least: reached; at most: not over the limit
+    NOT_YET = "not_yet"  # still open and not reached yet
+    MISSED = "missed"  # closed without reaching an "at least" target
+    EXCEEDED = "exceeded"  # over an "at most" limit
+    WITHIN = "within"  # range: between the bounds
+    OUTSIDE = "outside"  # range: below or above the bounds
+    NO_DATA = "no_data"  # range: nothing recorded, so nothing to judge
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_met(self) -> bool:
+        return self in (PeriodStatus.MET, PeriodStatus.WITHIN)
+
+
+class ProgressPoint(BaseModel):
+    """One point of the chart. Reach and total have one per day of the window (`day`
+    and `until` are the same day); quota and range one per period, from its first
+    day to its last."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day: dt.date
+    until: dt.date
+    #: reach: the day's value; total: the running total; quota/range: the period's
+    #: value. None where nothing is known (no measurement, or still to come).
+    value: Decimal | None
+    #: reach and total: where the straight line from start to target stands that day.
+    pace: Decimal | None = None
+    #: quota and range: how the period stands.
+    status: PeriodStatus | None = None
+
+
+class Progress(BaseModel):
+    """A goal's progress on `today`. Fields a kind has no use for stay None."""
+
+    model_config = ConfigDict(frozen=True)
+
+    goal_id: int | None = None
+    kind: str
+    kind_label: str
+    unit: str
+    today: dt.date
+    start_date: dt.date
+    deadline: dt.date | None = None
+
+    #: reach: the latest day's value; total: the sum so far; quota/range: the current
+    #: period's value. None when there is nothing recorded to show.
+    current: Decimal | None
+    #: The day `current` was recorded (reach) or the current period's first day.
+    current_day: dt.date | None = None
+    has_data: bool
+    start: Decimal | None = None
+    target: Decimal | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+    #: 0..100. reach: from start toward target; total: current / target; quota: the
+    #: current period's value / target; range: where the value sits from low to high.
+    percent: int
+    #: Where the pace line stands today, and how far ahead of it (negative: behind).
+    expected: Decimal | None = None
+    delta: Decimal | None = None
+    status: ProgressStatus
+    #: Days you could record nothing and still be on or ahead of the pace line.
+    buffer_days: int | None = None
+    #: When the trend of the last 14 days reaches the target; None if it points away.
+    projected_date: dt.date | None = None
+
+    #: quota and range: the period kind, the comparison (quota) and the current period.
+    period: str | None = None
+    comparison: str | None = None
+    period_first: dt.date | None = None
+    period_last: dt.date | None = None
+    period_status: PeriodStatus | None = None
+    #: Consecutive periods met, up to the last closed one (an open period waits).
+    streak: int | None = None
+    #: Closed periods met, out of those judged, and that as a whole percentage.
+    periods_met: int | None = None
+    periods_judged: int | None = None
+    success_rate: int | None = None
+
+    series: list[ProgressPoint]
+
+    headline: str
+    summary_text: str
+
+    @computed_field
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+    @computed_field
+    @property
+    def period_status_label(self) -> str:
+        return self.period_status.label if self.period_status else ""
+
+
+class GoalTerms(Protocol):
+    """What a kind reads from a goal. A `Goal` row and a `GoalFields` both fit."""
+
+    kind: str
+    target: Decimal | None
+    target_low: Decimal | None
+    target_high: Decimal | None
+    start_value: Decimal | None
+    start_date: dt.date
+    deadline: dt.date | None
+    period: str | None
+    comparison: str | None
+    aggregation: str
+    period_aggregation: str
+
+
+@dataclass(frozen=True)
+class ProgressContext:
+    """What the mapper tells a kind beside the goal and its days."""
+
+    today: dt.date
+    week_start: int
+    unit: str
+    goal_id: int | None = None

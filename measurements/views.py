@@ -1,0 +1,103 @@
+"""Metric pages and measurement entry."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pydantic import ValidationError
+
+from config.forms import apply_error, apply_validation_error
+from config.numbers import plain
+from config.request_context import Phase, set_phase
+from config.revalidation import trigger_revalidation
+
+from . import selectors
+from .contracts import CreateMetric, RecordMeasurement
+from .forms import MetricForm, QuickEntryForm
+from .orchestrators import create_metric, record_measurement
+
+
+def _owned_metric(request, metric_id: int):
+    set_phase(Phase.AUTHORIZE)
+    return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _metric_context(metric, entry_form: QuickEntryForm) -> dict:
+    return {
+        "metric": metric,
+        "measurements": selectors.latest_measurements(metric_id=metric.id),
+        "entry_form": entry_form,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def metric_list(request):
+    form = MetricForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = create_metric(
+            CreateMetric(**form.cleaned_data), actor_id=request.user.id, now=timezone.now()
+        )
+        if result.ok:
+            messages.success(request, f"Metric “{result.data.name}” created.")
+            return redirect("measurements:detail", metric_id=result.data.id)
+        apply_error(form, result.error)
+    set_phase(Phase.RENDER)
+    metrics = selectors.metrics_for_owner(owner_id=request.user.id)
+    return render(request, "measurements/metric_list.html", {"form": form, "metrics": metrics})
+
+
+@require_GET
+def metric_detail(request, metric_id: int, fragment: str | None = None):
+    metric = _owned_metric(request, metric_id)
+    set_phase(Phase.RENDER)
+    context = _metric_context(metric, QuickEntryForm())
+    template = "measurements/metric_detail.html"
+    return render(request, f"{template}#{fragment}" if fragment else template, context)
+
+
+@require_POST
+def measurement_record(request, metric_id: int):
+    """Quick entry. An HTMX request gets a fresh form back (or the form with its
+    errors) and events for the metric and everything built on it."""
+    metric = _owned_metric(request, metric_id)
+    form = QuickEntryForm(request.POST)
+    result = None
+    if form.is_valid():
+        try:
+            command = RecordMeasurement(
+                metric_id=metric.id,
+                value=form.cleaned_data["value"],
+                measured_at=form.cleaned_data["measured_at"] or timezone.now(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            result = record_measurement(command, actor_id=request.user.id, now=timezone.now())
+            if not result.ok:
+                apply_error(form, result.error)
+    set_phase(Phase.RENDER)
+    recorded = result is not None and result.ok
+    if not request.htmx:
+        if recorded:
+            messages.success(request, f"Recorded {plain(result.data.value)} {metric.unit}.")
+            return redirect(_safe_next(request, fallback=metric.get_absolute_url()))
+        return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
+    context = {
+        "metric": metric,
+        "entry_form": QuickEntryForm() if recorded else form,
+        "recorded": result.data if recorded else None,
+        "next": _safe_next(request, fallback=""),
+    }
+    response = render(request, "measurements/quick_entry.html#quick-entry", context)
+    return trigger_revalidation(response, result.affected) if recorded else response

@@ -1,0 +1,255 @@
+"""Orchestrator policy with fake executors and selectors: no database at all (a
+query here would fail the test, since none of these tests may use the database)."""
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import OperationalError
+
+from config.envelope import NotFound, Result, ValidationFailed
+from goals.contracts import CreateGoal, EditGoal, GoalData, GoalFields, GoalRef, NewMetric
+from goals.orchestrators import archive_goal, create_goal, edit_goal, restore_goal
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+FIELDS = GoalFields(
+    title="Run 100 km",
+    kind="total",
+    target=Decimal("100"),
+    start_date=dt.date(2026, 12, 1),
+    deadline=dt.date(2026, 12, 31),
+)
+
+
+class FakeExecutors:
+    def __init__(self, fail_with=None, fail_times: int = 0):
+        """`fail_with` makes the exception to raise, at the moment of the call."""
+        self.calls = []
+        self.fail_with = fail_with
+        self.fail_times = fail_times
+
+    def _record(self, name, **kwargs):
+        self.calls.append((name, kwargs))
+        if self.fail_with is not None and self.fail_times:
+            self.fail_times -= 1
+            raise self.fail_with()
+        return Result.success(
+            GoalData(
+                id=kwargs.get("goal_id", 9),
+                title="Run 100 km",
+                kind="total",
+                metric_id=3,
+                status="active",
+            )
+        )
+
+    def goal_create(self, **kwargs):
+        return self._record("goal_create", **kwargs)
+
+    def goal_update(self, **kwargs):
+        return self._record("goal_update", **kwargs)
+
+    def goal_set_status(self, **kwargs):
+        return self._record("goal_set_status", **kwargs)
+
+
+def metrics(owned: set[int]):
+    def metric_for_owner(*, metric_id, owner_id):
+        if metric_id not in owned:
+            raise NotFound("There is no such metric.")
+        return SimpleNamespace(id=metric_id)
+
+    return SimpleNamespace(metric_for_owner=metric_for_owner)
+
+
+def goals(owned: set[int]):
+    def goal_for_owner(*, goal_id, owner_id):
+        if goal_id not in owned:
+            raise NotFound("There is no such goal.")
+        return SimpleNamespace(id=goal_id)
+
+    return SimpleNamespace(goal_for_owner=goal_for_owner)
+
+
+def test_create_calls_the_executor_with_normalized_fields_and_names_what_changed():
+    executors = FakeExecutors()
+    fields = FIELDS.model_copy(update={"start_value": Decimal("5"), "period": "week"})
+    result = create_goal(
+        CreateGoal(fields=fields, metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics({3}),
+    )
+    assert result.ok
+    ((name, kwargs),) = executors.calls
+    assert name == "goal_create"
+    assert kwargs["fields"].start_value is None and kwargs["fields"].period is None
+    assert (kwargs["owner_id"], kwargs["metric_id"], kwargs["now"]) == (1, 3, NOW)
+    assert result.affected == ["goal:9", "goals:list", "goals:summary"]
+
+
+def test_create_with_a_new_metric_also_changes_the_metric_list():
+    executors = FakeExecutors()
+    result = create_goal(
+        CreateGoal(fields=FIELDS, new_metric=NewMetric(name="Distance", unit="km")),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics(set()),
+    )
+    assert result.ok
+    assert "metrics:list" in result.affected
+    assert executors.calls[0][1]["new_metric"].name == "Distance"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "phase"),
+    [
+        (FIELDS.model_copy(update={"kind": "nonsense"}), "kind", "validate"),
+        (FIELDS.model_copy(update={"target": Decimal("0")}), "target", "validate"),
+        (FIELDS.model_copy(update={"deadline": None}), "deadline", "validate"),
+        (
+            FIELDS.model_copy(update={"kind": "reach", "start_value": Decimal("100")}),
+            "target",
+            "validate",
+        ),
+        (
+            FIELDS.model_copy(
+                update={
+                    "kind": "range",
+                    "target_low": Decimal(9),
+                    "target_high": Decimal(7),
+                    "period": "day",
+                }
+            ),
+            "target_high",
+            "validate",
+        ),
+    ],
+)
+def test_invalid_fields_never_reach_the_executor(fields, field, phase):
+    executors = FakeExecutors()
+    result = create_goal(
+        CreateGoal(fields=fields, metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics({3}),
+    )
+    assert not result.ok
+    assert field in {error.field for error in result.error.fields}
+    assert result.error.phase == phase
+    assert executors.calls == []
+
+
+def test_another_users_metric_is_a_field_error_in_the_authorize_phase():
+    executors = FakeExecutors()
+    result = create_goal(
+        CreateGoal(fields=FIELDS, metric_id=4),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics({3}),
+    )
+    assert (result.error.code, result.error.phase) == ("validation_failed", "authorize")
+    assert result.error.fields[0].field == "metric"
+    assert executors.calls == []
+
+
+def test_an_executor_failure_becomes_a_failed_envelope_in_the_execute_phase():
+    executors = FakeExecutors(
+        fail_with=lambda: ValidationFailed.on("metric", "Gone."), fail_times=1
+    )
+    result = create_goal(
+        CreateGoal(fields=FIELDS, metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics({3}),
+    )
+    assert not result.ok
+    assert (result.error.phase, result.error.fields[0].field) == ("execute", "metric")
+
+
+def test_a_transient_database_error_is_retried(monkeypatch):
+    monkeypatch.setattr("config.orchestration.time.sleep", lambda seconds: None)
+    executors = FakeExecutors(
+        fail_with=lambda: OperationalError("database is locked"), fail_times=2
+    )
+    result = create_goal(
+        CreateGoal(fields=FIELDS, metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        metrics=metrics({3}),
+    )
+    assert result.ok
+    assert len(executors.calls) == 3
+
+
+def test_a_transient_error_that_persists_is_raised_after_the_last_attempt(monkeypatch):
+    monkeypatch.setattr("config.orchestration.time.sleep", lambda seconds: None)
+    executors = FakeExecutors(fail_with=lambda: OperationalError("down"), fail_times=5)
+    with pytest.raises(OperationalError):
+        create_goal(
+            CreateGoal(fields=FIELDS, metric_id=3),
+            actor_id=1,
+            now=NOW,
+            executors=executors,
+            metrics=metrics({3}),
+        )
+    assert len(executors.calls) == 3
+
+
+def test_edit_of_a_goal_that_is_not_yours_is_not_found_before_anything_else():
+    executors = FakeExecutors()
+    result = edit_goal(
+        EditGoal(goal_id=5, fields=FIELDS.model_copy(update={"kind": "nonsense"}), metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals(set()),
+        metrics=metrics({3}),
+    )
+    assert (result.error.code, result.error.phase) == ("not_found", "authorize")
+    assert executors.calls == []
+
+
+def test_edit_affects_the_goal_and_the_summary():
+    executors = FakeExecutors()
+    result = edit_goal(
+        EditGoal(goal_id=5, fields=FIELDS, metric_id=3),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals({5}),
+        metrics=metrics({3}),
+    )
+    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
+    assert executors.calls[0][1]["goal_id"] == 5
+
+
+@pytest.mark.parametrize(
+    ("orchestrator", "status"), [(archive_goal, "archived"), (restore_goal, "active")]
+)
+def test_archive_and_restore(orchestrator, status):
+    executors = FakeExecutors()
+    result = orchestrator(
+        GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals({5})
+    )
+    assert executors.calls == [
+        ("goal_set_status", {"owner_id": 1, "goal_id": 5, "status": status, "now": NOW})
+    ]
+    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
+
+
+@pytest.mark.parametrize("orchestrator", [archive_goal, restore_goal])
+def test_archive_and_restore_of_a_goal_that_is_not_yours(orchestrator):
+    executors = FakeExecutors()
+    result = orchestrator(
+        GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals(set())
+    )
+    assert result.error.code == "not_found"
+    assert executors.calls == []

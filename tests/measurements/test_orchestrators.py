@@ -1,0 +1,62 @@
+"""Recording policy with fakes: no database."""
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from config.envelope import NotFound, Result
+from measurements.contracts import MeasurementData, RecordMeasurement
+from measurements.orchestrators import record_measurement
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+COMMAND = RecordMeasurement(metric_id=7, value=Decimal("81.2"), measured_at=NOW)
+
+
+def selectors(owned):
+    def metric_for_owner(*, metric_id, owner_id):
+        if metric_id not in owned:
+            raise NotFound("There is no such metric.")
+        return SimpleNamespace(id=metric_id)
+
+    return SimpleNamespace(metric_for_owner=metric_for_owner)
+
+
+def executors(calls):
+    def measurement_record(**kwargs):
+        calls.append(kwargs)
+        return Result.success(
+            MeasurementData(
+                id=1, metric_id=7, value=Decimal("81.2"), measured_at=NOW, note="", source="manual"
+            )
+        )
+
+    return SimpleNamespace(measurement_record=measurement_record)
+
+
+def test_recording_affects_the_metric_and_what_depends_on_it():
+    calls = []
+    result = record_measurement(
+        COMMAND,
+        actor_id=1,
+        now=NOW,
+        executors=executors(calls),
+        selectors=selectors({7}),
+        resolve_dependents=lambda ids: ["metric:7", "goal:1", "goal:2", "goals:summary"],
+    )
+    assert result.ok
+    assert calls == [{"owner_id": 1, "command": COMMAND, "now": NOW}]
+    assert result.affected == ["goal:1", "goal:2", "goals:summary", "metric:7"]
+
+
+def test_recording_on_a_metric_that_is_not_yours_writes_nothing():
+    calls = []
+    result = record_measurement(
+        COMMAND,
+        actor_id=1,
+        now=NOW,
+        executors=executors(calls),
+        selectors=selectors(set()),
+        resolve_dependents=lambda ids: [],
+    )
+    assert (result.error.code, result.error.phase) == ("not_found", "authorize")
+    assert calls == []

@@ -81,6 +81,15 @@ class RenameGoal(BaseModel):
     goal_id: int
     title: str = Field(min_length=1, max_length=120)
 
+    @field_validator("title", mode="before")
+    @classmethod
+    def strip_title(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                raise ValueError("Give the goal a title.")
+        return value
+
 
 class GoalRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

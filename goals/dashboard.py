@@ -11,6 +11,7 @@ from accounts.selectors import Preferences, preferences_for
 from . import kinds, selectors
 from .chart import chart_geometry
 from .models import Goal
+from .orchestrators import UNDO_WINDOW
 from .progress import Progress, progress_for_goals
 
 SUMMARY_STATUSES = ("on_track", "behind", "achieved", "not_started", "failed")
@@ -60,6 +61,12 @@ class Dashboard:
     @cached_property
     def archived(self) -> list[Goal]:
         return list(selectors.archived_goals(owner_id=self.user.id))
+
+    @cached_property
+    def recently_deleted(self) -> list[Goal]:
+        """Goals deleted within the undo window, each still restorable."""
+        since = self.now - UNDO_WINDOW
+        return list(selectors.recently_deleted_goals(owner_id=self.user.id, since=since))
 
     @cached_property
     def summary(self) -> dict[str, int]:

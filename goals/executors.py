@@ -102,3 +102,46 @@ def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.
     goal.updated = now
     goal.save(update_fields=["status", "updated"])
     return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goal_rename(*, owner_id: int, goal_id: int, title: str, now: dt.datetime) -> Result:
+    goal = _locked_goal(goal_id, owner_id)
+    goal.title = title
+    goal.updated = now
+    goal.full_clean(exclude=["owner", "metric"])
+    goal.save(update_fields=["title", "updated"])
+    return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goal_delete(*, owner_id: int, goal_id: int, now: dt.datetime) -> Result:
+    """Soft delete: the goal disappears everywhere but stays restorable for a while."""
+    goal = _locked_goal(goal_id, owner_id)
+    goal.deleted_at = now
+    goal.save(update_fields=["deleted_at"])
+    return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goal_undelete(
+    *, owner_id: int, goal_id: int, deleted_since: dt.datetime, now: dt.datetime
+) -> Result:
+    """Bring back a goal deleted at or after `deleted_since`."""
+    goal = (
+        Goal.objects.select_for_update()
+        .filter(id=goal_id, owner_id=owner_id, deleted_at__gte=deleted_since)
+        .first()
+    )
+    if goal is None:
+        raise NotFound("There is no such deleted goal, or it is too late to undo.")
+    goal.deleted_at = None
+    goal.save(update_fields=["deleted_at"])
+    return Result.success(_data(goal))
+
+
+@transaction.atomic(durable=True)
+def goals_purge_deleted(*, deleted_before: dt.datetime, now: dt.datetime) -> Result:
+    """Hard-delete every goal soft-deleted before `deleted_before`; `data` is the count."""
+    _, per_model = Goal.objects.filter(deleted_at__lt=deleted_before).delete()
+    return Result.success(per_model.get(Goal._meta.label, 0))

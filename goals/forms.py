@@ -127,3 +127,13 @@ def initial_for_goal(goal) -> dict:
         "aggregation": goal.aggregation,
         "period_aggregation": goal.period_aggregation,
     }
+
+
+class GoalTitleForm(forms.Form):
+    """The one field of renaming a goal in place."""
+
+    title = forms.CharField(
+        max_length=120,
+        error_messages={"required": "Give the goal a title."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

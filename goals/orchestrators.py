@@ -14,7 +14,13 @@ from . import executors as goal_executors
 from . import kinds
 from . import selectors as goal_selectors
 from .choices import GoalStatus
-from .contracts import CreateGoal, EditGoal, GoalFields, GoalRef
+from .contracts import CreateGoal, EditGoal, GoalFields, GoalRef, RenameGoal
+
+UNDO_WINDOW = dt.timedelta(minutes=10)
+"""How long a deleted goal can be brought back with Undo."""
+
+PURGE_AFTER = dt.timedelta(days=30)
+"""How long a deleted goal is kept before `purge_deleted_goals` removes it for good."""
 
 
 def _validated(fields: GoalFields, metric_id: int | None, new_metric) -> GoalFields:
@@ -157,4 +163,97 @@ def restore_goal(
 ) -> Result:
     return _change_status(
         command, GoalStatus.ACTIVE, actor_id=actor_id, now=now, executors=executors, goals=goals
+    )
+
+
+def rename_goal(
+    command: RenameGoal,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+) -> Result:
+    """A new title changes the goal's own fragments and nothing derived (not the
+    summary, not the list order)."""
+    try:
+        set_phase(Phase.AUTHORIZE)
+        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    set_phase(Phase.PLAN)
+    result = execute(
+        partial(
+            executors.goal_rename,
+            owner_id=actor_id,
+            goal_id=command.goal_id,
+            title=command.title,
+            now=now,
+        )
+    )
+    if not result.ok:
+        return result
+    return result.with_affected([goal_key(command.goal_id)])
+
+
+def delete_goal(
+    command: GoalRef,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+) -> Result:
+    """Soft delete: the goal leaves every page at once and can be brought back with
+    `undelete_goal` for `UNDO_WINDOW`."""
+    try:
+        set_phase(Phase.AUTHORIZE)
+        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    set_phase(Phase.PLAN)
+    result = execute(
+        partial(executors.goal_delete, owner_id=actor_id, goal_id=command.goal_id, now=now)
+    )
+    if not result.ok:
+        return result
+    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
+
+
+def undelete_goal(
+    command: GoalRef,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=goal_executors,
+    goals=goal_selectors,
+) -> Result:
+    """Undo a delete, within `UNDO_WINDOW` of it; after that the goal is not found."""
+    since = now - UNDO_WINDOW
+    try:
+        set_phase(Phase.AUTHORIZE)
+        goals.deleted_goal_for_owner(goal_id=command.goal_id, owner_id=actor_id, since=since)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    set_phase(Phase.PLAN)
+    result = execute(
+        partial(
+            executors.goal_undelete,
+            owner_id=actor_id,
+            goal_id=command.goal_id,
+            deleted_since=since,
+            now=now,
+        )
+    )
+    if not result.ok:
+        return result
+    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
+
+
+def purge_deleted_goals(*, now: dt.datetime, executors=goal_executors) -> Result:
+    """Remove for good the goals deleted more than `PURGE_AFTER` ago. Nobody sees
+    them any more, so nothing on a page is affected."""
+    set_phase(Phase.PLAN)
+    return execute(
+        partial(executors.goals_purge_deleted, deleted_before=now - PURGE_AFTER, now=now)
     )

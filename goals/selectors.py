@@ -25,6 +25,27 @@ def goal_for_owner(*, goal_id: int, owner_id: int) -> Goal:
     return goal
 
 
+def deleted_goal_for_owner(*, goal_id: int, owner_id: int, since: dt.datetime) -> Goal:
+    """The owner's goal if it was deleted at or after `since`; otherwise it does not exist."""
+    goal = (
+        Goal.objects.filter(id=goal_id, owner_id=owner_id, deleted_at__gte=since)
+        .select_related("metric")
+        .first()
+    )
+    if goal is None:
+        raise NotFound("There is no such deleted goal, or it is too late to undo.")
+    return goal
+
+
+def recently_deleted_goals(*, owner_id: int, since: dt.datetime) -> QuerySet[Goal]:
+    """The owner's goals deleted at or after `since`, newest deletion first."""
+    return (
+        Goal.objects.filter(owner_id=owner_id, deleted_at__gte=since)
+        .select_related("metric")
+        .order_by("-deleted_at", "-id")
+    )
+
+
 def active_goals(*, owner_id: int) -> QuerySet[Goal]:
     return (
         _visible(owner_id)

@@ -27,4 +27,8 @@ urlpatterns = [
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="edit"),
     path("goals/<int:goal_id>/archive/", views.goal_archive, name="archive"),
     path("goals/<int:goal_id>/restore/", views.goal_restore, name="restore"),
+    path("goals/<int:goal_id>/title/", views.goal_title, name="title"),
+    path("goals/<int:goal_id>/delete/", views.goal_delete, name="delete"),
+    path("goals/<int:goal_id>/undelete/", views.goal_undelete, name="undelete"),
+    path("goals/deleted/", views.dashboard, {"fragment": "recently-deleted"}, name="deleted"),
 ]

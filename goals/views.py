@@ -12,14 +12,26 @@ from pydantic import ValidationError
 from accounts.selectors import preferences_for
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
+from config.navigation import safe_next
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
 from . import selectors
-from .contracts import CreateGoal, EditGoal, GoalRef
+from .contracts import CreateGoal, EditGoal, GoalRef, RenameGoal
 from .dashboard import dashboard_context, goal_card_context, goal_page_context
-from .forms import GoalForm, initial_for_goal, initial_for_new_goal
-from .orchestrators import archive_goal, create_goal, edit_goal, restore_goal
+from .forms import GoalForm, GoalTitleForm, initial_for_goal, initial_for_new_goal
+from .orchestrators import (
+    UNDO_WINDOW,
+    archive_goal,
+    create_goal,
+    delete_goal,
+    edit_goal,
+    rename_goal,
+    restore_goal,
+    undelete_goal,
+)
+
+UNDO_REGION = "#undo-region"
 
 
 def _owned_goal(request, goal_id: int):
@@ -131,3 +143,107 @@ def goal_archive(request, goal_id: int):
 @require_POST
 def goal_restore(request, goal_id: int):
     return _status_change(request, goal_id, restore_goal, "“{title}” is back on your dashboard.")
+
+
+def _render_title_form(request, goal, form: GoalTitleForm):
+    set_phase(Phase.RENDER)
+    context = {"goal": goal, "form": form}
+    if request.htmx:
+        return render(request, "goals/goal_title.html#title-form", context)
+    return render(request, "goals/goal_title.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def goal_title(request, goal_id: int):
+    """Rename in place: GET is the inline form that replaces a card's title, POST
+    answers with the card body (or the form again, with its error)."""
+    goal = _owned_goal(request, goal_id)
+    if request.method == "GET":
+        return _render_title_form(request, goal, GoalTitleForm(initial={"title": goal.title}))
+
+    set_phase(Phase.VALIDATE)
+    form = GoalTitleForm(request.POST)
+    result = None
+    if form.is_valid():
+        try:
+            command = RenameGoal(goal_id=goal.id, title=form.cleaned_data["title"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            result = rename_goal(command, actor_id=request.user.id, now=timezone.now())
+            if not result.ok:
+                if result.error.code != "validation_failed":
+                    set_phase(Phase.RENDER)
+                    return error_response(request, result.error)
+                apply_error(form, result.error)
+    if result is None or not result.ok:
+        response = _render_title_form(request, goal, form)
+        if request.htmx:
+            # The form asked for the card body; an error keeps the form in place.
+            response["HX-Retarget"] = "this"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    if request.htmx:
+        goal = _owned_goal(request, goal_id)
+        context = goal_card_context(request.user, goal, now=timezone.now())
+        set_phase(Phase.RENDER)
+        response = render(request, "goals/dashboard.html#goal-card-body", context)
+        return trigger_revalidation(response, result.affected)
+    messages.success(request, f"Renamed to “{result.data.title}”.")
+    return redirect("goals:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def goal_delete(request, goal_id: int):
+    """GET asks for confirmation (without JavaScript; with HTMX the button confirms
+    with `hx-confirm` and posts straight here). POST soft-deletes and offers Undo."""
+    if request.method == "GET":
+        goal = _owned_goal(request, goal_id)
+        set_phase(Phase.RENDER)
+        return render(
+            request,
+            "goals/goal_delete.html",
+            {"goal": goal, "next": request.GET.get("next", ""), "undo_minutes": _undo_minutes()},
+        )
+
+    result = delete_goal(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=timezone.now())
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error)
+    if request.htmx:
+        next_url = safe_next(request)
+        if next_url:
+            # Deleted from its own page: that page is gone, so go where asked.
+            messages.success(request, f"“{result.data.title}” was deleted.")
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = next_url
+            return response
+        response = render(request, "goals/dashboard.html#undo-notice", {"deleted": result.data})
+        response["HX-Retarget"] = UNDO_REGION
+        response["HX-Reswap"] = "innerHTML"
+        return trigger_revalidation(response, result.affected)
+    messages.success(
+        request,
+        f"“{result.data.title}” was deleted. You can undo this under “Recently deleted” "
+        f"for {_undo_minutes()} minutes.",
+    )
+    return redirect("goals:dashboard")
+
+
+def _undo_minutes() -> int:
+    return int(UNDO_WINDOW.total_seconds() // 60)
+
+
+@require_POST
+def goal_undelete(request, goal_id: int):
+    result = undelete_goal(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=timezone.now())
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error)
+    if request.htmx:
+        response = render(request, "goals/dashboard.html#undo-notice", {"restored": result.data})
+        response["HX-Retarget"] = UNDO_REGION
+        response["HX-Reswap"] = "innerHTML"
+        return trigger_revalidation(response, result.affected)
+    messages.success(request, f"“{result.data.title}” is back on your dashboard.")
+    return redirect("goals:dashboard")

@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
 from config.forms import apply_error, apply_validation_error
+from config.navigation import safe_next
 from config.numbers import plain
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
@@ -21,15 +21,6 @@ from .orchestrators import create_metric, record_measurement
 def _owned_metric(request, metric_id: int):
     set_phase(Phase.AUTHORIZE)
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _metric_context(metric, entry_form: QuickEntryForm) -> dict:
@@ -91,13 +82,13 @@ def measurement_record(request, metric_id: int):
     if not request.htmx:
         if recorded:
             messages.success(request, f"Recorded {plain(result.data.value)} {metric.unit}.")
-            return redirect(_safe_next(request, fallback=metric.get_absolute_url()))
+            return redirect(safe_next(request, fallback=metric.get_absolute_url()))
         return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
     context = {
         "metric": metric,
         "entry_form": QuickEntryForm() if recorded else form,
         "recorded": result.data if recorded else None,
-        "next": _safe_next(request, fallback=""),
+        "next": safe_next(request, fallback=""),
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)
     return trigger_revalidation(response, result.affected) if recorded else response

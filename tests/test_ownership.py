@@ -3,6 +3,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from goals.models import Goal
 from measurements.models import Measurement
@@ -17,6 +18,11 @@ GOAL_URLS = [
     ("goals:edit", "post"),
     ("goals:archive", "post"),
     ("goals:restore", "post"),
+    ("goals:title", "get"),
+    ("goals:title", "post"),
+    ("goals:delete", "get"),
+    ("goals:delete", "post"),
+    ("goals:undelete", "post"),
 ]
 METRIC_URLS = [
     ("measurements:detail", "get"),
@@ -43,7 +49,19 @@ def test_another_users_goal_is_not_found(signed_in, someone_elses_goal, name, me
     assert response.status_code == 404
     assert "Private" not in response.content.decode()
     goal = Goal.objects.get(id=someone_elses_goal.id)
-    assert (goal.title, goal.status) == ("Private", "active")
+    assert (goal.title, goal.status, goal.deleted_at) == ("Private", "active", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_another_users_deleted_goal_cannot_be_undeleted(signed_in, someone_elses_goal, htmx):
+    Goal.objects.filter(id=someone_elses_goal.id).update(deleted_at=timezone.now())
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = reverse("goals:undelete", args=[someone_elses_goal.id])
+    response = signed_in.post(url, headers=headers)
+    assert response.status_code == 404
+    assert "Private" not in response.content.decode()
+    assert Goal.objects.get(id=someone_elses_goal.id).deleted_at is not None
 
 
 @pytest.mark.django_db

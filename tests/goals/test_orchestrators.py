@@ -9,8 +9,26 @@ import pytest
 from django.db import OperationalError
 
 from config.envelope import NotFound, Result, ValidationFailed
-from goals.contracts import CreateGoal, EditGoal, GoalData, GoalFields, GoalRef, NewMetric
-from goals.orchestrators import archive_goal, create_goal, edit_goal, restore_goal
+from goals.contracts import (
+    CreateGoal,
+    EditGoal,
+    GoalData,
+    GoalFields,
+    GoalRef,
+    NewMetric,
+    RenameGoal,
+)
+from goals.orchestrators import (
+    UNDO_WINDOW,
+    archive_goal,
+    create_goal,
+    delete_goal,
+    edit_goal,
+    purge_deleted_goals,
+    rename_goal,
+    restore_goal,
+    undelete_goal,
+)
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 FIELDS = GoalFields(
@@ -53,6 +71,19 @@ class FakeExecutors:
     def goal_set_status(self, **kwargs):
         return self._record("goal_set_status", **kwargs)
 
+    def goal_rename(self, **kwargs):
+        return self._record("goal_rename", **kwargs)
+
+    def goal_delete(self, **kwargs):
+        return self._record("goal_delete", **kwargs)
+
+    def goal_undelete(self, **kwargs):
+        return self._record("goal_undelete", **kwargs)
+
+    def goals_purge_deleted(self, **kwargs):
+        self.calls.append(("goals_purge_deleted", kwargs))
+        return Result.success(2)
+
 
 def metrics(owned: set[int]):
     def metric_for_owner(*, metric_id, owner_id):
@@ -63,13 +94,24 @@ def metrics(owned: set[int]):
     return SimpleNamespace(metric_for_owner=metric_for_owner)
 
 
-def goals(owned: set[int]):
+def goals(owned: set[int], deleted: dict[int, dt.datetime] | None = None):
+    """Selectors over the actor's live goals `owned` and deleted goals `deleted` (id to
+    when it was deleted)."""
+    deleted = deleted or {}
+
     def goal_for_owner(*, goal_id, owner_id):
         if goal_id not in owned:
             raise NotFound("There is no such goal.")
         return SimpleNamespace(id=goal_id)
 
-    return SimpleNamespace(goal_for_owner=goal_for_owner)
+    def deleted_goal_for_owner(*, goal_id, owner_id, since):
+        if goal_id not in deleted or deleted[goal_id] < since:
+            raise NotFound("There is no such deleted goal.")
+        return SimpleNamespace(id=goal_id, deleted_at=deleted[goal_id])
+
+    return SimpleNamespace(
+        goal_for_owner=goal_for_owner, deleted_goal_for_owner=deleted_goal_for_owner
+    )
 
 
 def test_create_calls_the_executor_with_normalized_fields_and_names_what_changed():
@@ -253,3 +295,96 @@ def test_archive_and_restore_of_a_goal_that_is_not_yours(orchestrator):
     )
     assert result.error.code == "not_found"
     assert executors.calls == []
+
+
+def test_rename_affects_only_the_goal_itself():
+    executors = FakeExecutors()
+    result = rename_goal(
+        RenameGoal(goal_id=5, title="  Run 120 km "),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals({5}),
+    )
+    assert executors.calls == [
+        ("goal_rename", {"owner_id": 1, "goal_id": 5, "title": "Run 120 km", "now": NOW})
+    ]
+    assert result.affected == ["goal:5"]
+
+
+def test_a_blank_title_is_refused_by_the_command():
+    with pytest.raises(ValueError, match=r"Give the goal a title\."):
+        RenameGoal(goal_id=5, title="   ")
+
+
+def test_rename_of_a_goal_that_is_not_yours():
+    executors = FakeExecutors()
+    result = rename_goal(
+        RenameGoal(goal_id=5, title="Mine"),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals(set()),
+    )
+    assert (result.error.code, result.error.phase) == ("not_found", "authorize")
+    assert executors.calls == []
+
+
+def test_delete_affects_the_goal_the_list_and_the_summary():
+    executors = FakeExecutors()
+    result = delete_goal(
+        GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals({5})
+    )
+    assert executors.calls == [("goal_delete", {"owner_id": 1, "goal_id": 5, "now": NOW})]
+    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
+
+
+def test_delete_of_a_goal_that_is_not_yours():
+    executors = FakeExecutors()
+    result = delete_goal(
+        GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals(set())
+    )
+    assert result.error.code == "not_found"
+    assert executors.calls == []
+
+
+def test_undelete_within_the_window_passes_the_window_to_the_executor():
+    executors = FakeExecutors()
+    result = undelete_goal(
+        GoalRef(goal_id=5),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals(set(), deleted={5: NOW - UNDO_WINDOW + dt.timedelta(seconds=1)}),
+    )
+    assert dt.timedelta(minutes=10) == UNDO_WINDOW
+    assert executors.calls == [
+        (
+            "goal_undelete",
+            {"owner_id": 1, "goal_id": 5, "deleted_since": NOW - UNDO_WINDOW, "now": NOW},
+        )
+    ]
+    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
+
+
+@pytest.mark.parametrize("deleted", [{5: NOW - UNDO_WINDOW - dt.timedelta(seconds=1)}, {}])
+def test_undelete_after_the_window_or_of_a_goal_never_deleted_is_not_found(deleted):
+    executors = FakeExecutors()
+    result = undelete_goal(
+        GoalRef(goal_id=5),
+        actor_id=1,
+        now=NOW,
+        executors=executors,
+        goals=goals({5}, deleted=deleted),
+    )
+    assert (result.error.code, result.error.phase) == ("not_found", "authorize")
+    assert executors.calls == []
+
+
+def test_purge_removes_goals_deleted_more_than_thirty_days_ago():
+    executors = FakeExecutors()
+    result = purge_deleted_goals(now=NOW, executors=executors)
+    assert executors.calls == [
+        ("goals_purge_deleted", {"deleted_before": NOW - dt.timedelta(days=30), "now": NOW})
+    ]
+    assert (result.data, result.affected) == (2, [])

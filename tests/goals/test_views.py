@@ -1,10 +1,12 @@
 """The goal pages end to end through the test client, with and without HTMX."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from goals.models import Goal
 from measurements.models import Metric
@@ -135,7 +137,7 @@ def test_each_fragment_listens_for_its_own_events(signed_in, user):
     body = signed_in.get(reverse("goals:dashboard")).content.decode()
     assert f'hx-trigger="goal-{goal.id}-changed from:body"' in body
     assert 'hx-trigger="goals-summary-changed from:body"' in body
-    assert body.count('hx-trigger="goals-list-changed from:body"') == 2
+    assert body.count('hx-trigger="goals-list-changed from:body"') == 3
     card = signed_in.get(reverse("goals:card", args=[goal.id]))
     assert card.content.decode().lstrip().startswith('<div class="goal-card-body"')
 
@@ -200,3 +202,154 @@ def test_recording_refuses_an_offsite_next(signed_in, user):
         {"value": "1", "next": "https://evil.example/"},
     )
     assert response["Location"] == metric.get_absolute_url()
+
+
+def htmx(**extra):
+    return {"HX-Request": "true", **extra}
+
+
+@pytest.mark.django_db
+def test_the_card_title_opens_the_rename_form_with_htmx_and_the_page_without(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    body = signed_in.get(reverse("goals:dashboard")).content.decode()
+    title_url = reverse("goals:title", args=[goal.id])
+    assert f'href="{reverse("goals:detail", args=[goal.id])}"' in body
+    assert f'hx-get="{title_url}"' in body
+    form = signed_in.get(title_url, headers=htmx()).content.decode()
+    assert form.lstrip().startswith(f'<form id="goal-{goal.id}-rename"')
+    assert 'value="Read 20 books"' in form and "Cancel" in form
+    assert "<html" not in form
+
+
+@pytest.mark.django_db
+def test_rename_with_htmx_answers_the_card_body_and_only_the_goals_event(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    response = signed_in.post(
+        reverse("goals:title", args=[goal.id]), {"title": " Read 25 books "}, headers=htmx()
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert events(response) == {f"goal-{goal.id}-changed"}
+    assert body.lstrip().startswith('<div class="goal-card-body"')
+    assert "Read 25 books" in body
+    goal.refresh_from_db()
+    assert goal.title == "Read 25 books"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("title", ["", "   "])
+def test_a_blank_title_stays_in_the_inline_form_with_an_error(signed_in, user, title):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    response = signed_in.post(
+        reverse("goals:title", args=[goal.id]), {"title": title}, headers=htmx()
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response.headers
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("this", "outerHTML")
+    assert body.lstrip().startswith(f'<form id="goal-{goal.id}-rename"')
+    assert "Give the goal a title." in body
+    goal.refresh_from_db()
+    assert goal.title == "Read 20 books"
+
+
+@pytest.mark.django_db
+def test_rename_without_javascript_redirects_with_a_message(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    url = reverse("goals:title", args=[goal.id])
+    assert "<html" in signed_in.get(url).content.decode()
+    response = signed_in.post(url, {"title": "Read 25 books"}, follow=True)
+    assert response.redirect_chain == [(reverse("goals:dashboard"), 302)]
+    assert "Renamed to “Read 25 books”." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_without_javascript_delete_asks_for_confirmation_first(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    dashboard = signed_in.get(reverse("goals:dashboard")).content.decode()
+    delete_url = reverse("goals:delete", args=[goal.id])
+    assert f'method="get" action="{delete_url}" hx-post="{delete_url}"' in dashboard
+    assert "hx-confirm=" in dashboard
+    page = signed_in.get(delete_url).content.decode()
+    assert "Delete “Read 20 books”?" in page and 'method="post"' in page
+    goal.refresh_from_db()
+    assert goal.deleted_at is None
+
+
+@pytest.mark.django_db
+def test_delete_with_htmx_shows_undo_and_sends_the_exact_events(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    response = signed_in.post(reverse("goals:delete", args=[goal.id]), headers=htmx())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert events(response) == {
+        f"goal-{goal.id}-changed",
+        "goals-list-changed",
+        "goals-summary-changed",
+    }
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#undo-region", "innerHTML")
+    assert "“Read 20 books” was deleted." in body
+    assert f'action="{reverse("goals:undelete", args=[goal.id])}"' in body
+    goal.refresh_from_db()
+    assert goal.deleted_at is not None
+    assert signed_in.get(reverse("goals:card", args=[goal.id])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_delete_from_the_goal_page_with_htmx_goes_to_the_dashboard(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    page = signed_in.get(reverse("goals:detail", args=[goal.id])).content.decode()
+    assert f'hx-post="{reverse("goals:delete", args=[goal.id])}"' in page
+    response = signed_in.post(
+        reverse("goals:delete", args=[goal.id]), {"next": "/"}, headers=htmx()
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/"
+    dashboard = signed_in.get("/").content.decode()
+    assert "“Read 20 books” was deleted." in dashboard
+    assert 'id="recently-deleted"' in dashboard and ">Undo<" in dashboard
+
+
+@pytest.mark.django_db
+def test_undelete_with_htmx_sends_the_exact_events(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    signed_in.post(reverse("goals:delete", args=[goal.id]), headers=htmx())
+    response = signed_in.post(reverse("goals:undelete", args=[goal.id]), headers=htmx())
+    assert response.status_code == 200
+    assert events(response) == {
+        f"goal-{goal.id}-changed",
+        "goals-list-changed",
+        "goals-summary-changed",
+    }
+    assert "“Read 20 books” is back on your dashboard." in response.content.decode()
+    goal.refresh_from_db()
+    assert goal.deleted_at is None
+
+
+@pytest.mark.django_db
+def test_delete_and_undo_without_javascript(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    response = signed_in.post(reverse("goals:delete", args=[goal.id]), follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [(reverse("goals:dashboard"), 302)]
+    assert "“Read 20 books” was deleted." in body
+    assert 'id="recently-deleted"' in body
+    assert f'action="{reverse("goals:undelete", args=[goal.id])}"' in body
+    assert 'class="goal-card"' not in body
+    response = signed_in.post(reverse("goals:undelete", args=[goal.id]), follow=True)
+    body = response.content.decode()
+    assert "“Read 20 books” is back on your dashboard." in body
+    assert 'class="goal-card"' in body
+
+
+@pytest.mark.django_db
+def test_undo_after_ten_minutes_is_not_found(signed_in, user):
+    goal = GoalFactory(
+        metric__owner=user, deleted_at=timezone.now() - dt.timedelta(minutes=10, seconds=5)
+    )
+    assert 'id="deleted-title"' not in signed_in.get("/").content.decode()
+    response = signed_in.post(reverse("goals:undelete", args=[goal.id]), headers=htmx())
+    assert response.status_code == 404
+    assert response["HX-Retarget"] == "#error-region"
+    goal.refresh_from_db()
+    assert goal.deleted_at is not None

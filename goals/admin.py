@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.utils import timezone
+
+from accounts.selectors import preferences_for
 
 from .models import Goal
+from .progress import progress_for_goal
 
 
 @admin.register(Goal)
@@ -19,4 +23,18 @@ class GoalAdmin(admin.ModelAdmin):
     search_fields = ["title", "metric__name", "owner__username"]
     list_select_related = ["metric", "owner"]
     raw_id_fields = ["metric"]
-    readonly_fields = ["created", "updated", "deleted_at"]
+    readonly_fields = ["progress", "created", "updated", "deleted_at"]
+
+    @admin.display(description="Progress now")
+    def progress(self, goal: Goal) -> str:
+        """What the owner sees on their dashboard, from the one progress mapper."""
+        if goal.pk is None:
+            return "—"
+        preferences = preferences_for(goal.owner)
+        progress = progress_for_goal(
+            goal,
+            profile_zone=preferences.zone,
+            week_start=preferences.week_start,
+            now=timezone.now(),
+        )
+        return f"{progress.status_label}: {progress.summary_text}"

@@ -2,6 +2,7 @@
 the change affects, and call one executor. Every channel goes through these."""
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 
 from config.envelope import ApplicationError, NotFound, Result, ValidationFailed
@@ -116,27 +117,45 @@ def edit_goal(
     return result.with_affected(affected)
 
 
-def _change_status(
-    command: GoalRef, status: GoalStatus, *, actor_id: int, now: dt.datetime, executors, goals
+def _on_owned_goal(
+    goal_id: int,
+    *,
+    actor_id: int,
+    authorize: Callable[..., object],
+    action: Callable[[], Result],
+    affected: list[str],
 ) -> Result:
+    """The shape of every change to one existing goal: check it is the actor's (a
+    goal that is not is not found), run the executor, name what changed."""
     try:
         set_phase(Phase.AUTHORIZE)
-        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
+        authorize(goal_id=goal_id, owner_id=actor_id)
     except ApplicationError as exc:
         return Result.failure(exc)
     set_phase(Phase.PLAN)
-    result = execute(
-        partial(
+    result = execute(action)
+    return result.with_affected(affected) if result.ok else result
+
+
+def _listed_goal(goal_id: int) -> list[str]:
+    """A change that moves a goal on or off the lists and the summary."""
+    return [goal_key(goal_id), GOALS_LIST, GOALS_SUMMARY]
+
+
+def _set_status(command: GoalRef, status: GoalStatus, *, actor_id, now, executors, goals):
+    return _on_owned_goal(
+        command.goal_id,
+        actor_id=actor_id,
+        authorize=goals.goal_for_owner,
+        action=partial(
             executors.goal_set_status,
             owner_id=actor_id,
             goal_id=command.goal_id,
             status=status,
             now=now,
-        )
+        ),
+        affected=_listed_goal(command.goal_id),
     )
-    if not result.ok:
-        return result
-    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
 
 
 def archive_goal(
@@ -148,7 +167,7 @@ def archive_goal(
     goals=goal_selectors,
 ) -> Result:
     """Archive: the goal leaves the dashboard and its history is kept."""
-    return _change_status(
+    return _set_status(
         command, GoalStatus.ARCHIVED, actor_id=actor_id, now=now, executors=executors, goals=goals
     )
 
@@ -161,7 +180,7 @@ def restore_goal(
     executors=goal_executors,
     goals=goal_selectors,
 ) -> Result:
-    return _change_status(
+    return _set_status(
         command, GoalStatus.ACTIVE, actor_id=actor_id, now=now, executors=executors, goals=goals
     )
 
@@ -176,24 +195,19 @@ def rename_goal(
 ) -> Result:
     """A new title changes the goal's own fragments and nothing derived (not the
     summary, not the list order)."""
-    try:
-        set_phase(Phase.AUTHORIZE)
-        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    set_phase(Phase.PLAN)
-    result = execute(
-        partial(
+    return _on_owned_goal(
+        command.goal_id,
+        actor_id=actor_id,
+        authorize=goals.goal_for_owner,
+        action=partial(
             executors.goal_rename,
             owner_id=actor_id,
             goal_id=command.goal_id,
             title=command.title,
             now=now,
-        )
+        ),
+        affected=[goal_key(command.goal_id)],
     )
-    if not result.ok:
-        return result
-    return result.with_affected([goal_key(command.goal_id)])
 
 
 def delete_goal(
@@ -206,18 +220,13 @@ def delete_goal(
 ) -> Result:
     """Soft delete: the goal leaves every page at once and can be brought back with
     `undelete_goal` for `UNDO_WINDOW`."""
-    try:
-        set_phase(Phase.AUTHORIZE)
-        goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    set_phase(Phase.PLAN)
-    result = execute(
-        partial(executors.goal_delete, owner_id=actor_id, goal_id=command.goal_id, now=now)
+    return _on_owned_goal(
+        command.goal_id,
+        actor_id=actor_id,
+        authorize=goals.goal_for_owner,
+        action=partial(executors.goal_delete, owner_id=actor_id, goal_id=command.goal_id, now=now),
+        affected=_listed_goal(command.goal_id),
     )
-    if not result.ok:
-        return result
-    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
 
 
 def undelete_goal(
@@ -230,24 +239,19 @@ def undelete_goal(
 ) -> Result:
     """Undo a delete, within `UNDO_WINDOW` of it; after that the goal is not found."""
     since = now - UNDO_WINDOW
-    try:
-        set_phase(Phase.AUTHORIZE)
-        goals.deleted_goal_for_owner(goal_id=command.goal_id, owner_id=actor_id, since=since)
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    set_phase(Phase.PLAN)
-    result = execute(
-        partial(
+    return _on_owned_goal(
+        command.goal_id,
+        actor_id=actor_id,
+        authorize=partial(goals.deleted_goal_for_owner, since=since),
+        action=partial(
             executors.goal_undelete,
             owner_id=actor_id,
             goal_id=command.goal_id,
             deleted_since=since,
             now=now,
-        )
+        ),
+        affected=_listed_goal(command.goal_id),
     )
-    if not result.ok:
-        return result
-    return result.with_affected([goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY])
 
 
 def purge_deleted_goals(*, now: dt.datetime, executors=goal_executors) -> Result:

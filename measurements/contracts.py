@@ -39,13 +39,17 @@ class RecordMeasurement(BaseModel):
     metric_id: int
     value: Decimal
     measured_at: AwareDatetime
+    original_value: Decimal | None = None
+    original_unit: str = Field(default="", max_length=24)
     note: str = Field(default="", max_length=500)
     source: Source = Source.MANUAL
     external_id: str = Field(default="", max_length=200)
 
-    @field_validator("value")
+    @field_validator("value", "original_value")
     @classmethod
-    def finite_and_bounded(cls, value: Decimal) -> Decimal:
+    def finite_and_bounded(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
         if not value.is_finite():
             raise ValueError("Enter a number.")
         if abs(value) > MAX_ABS_VALUE:
@@ -64,3 +68,5 @@ class MeasurementData(BaseModel):
     measured_at: dt.datetime
     note: str
     source: str
+    original_value: Decimal | None = None
+    original_unit: str = ""

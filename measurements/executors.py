@@ -46,6 +46,8 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
     measurement = Measurement(
         metric=metric,
         value=command.value,
+        original_value=command.original_value,
+        original_unit=command.original_unit,
         measured_at=command.measured_at,
         note=command.note,
         source=command.source,

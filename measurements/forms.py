@@ -1,26 +1,33 @@
 from django import forms
 
 from .contracts import MAX_ABS_VALUE
+from .units import Reading, UnitError, read
 
 
 class QuickEntryForm(forms.Form):
-    """A value, and optionally when and a note; the time defaults to now."""
+    """A value, in the metric's unit or another compatible one ("180 lb"), and
+    optionally when and a note; the time defaults to now."""
 
-    value = forms.DecimalField(
-        max_digits=18,
-        decimal_places=6,
-        max_value=MAX_ABS_VALUE,
-        min_value=-MAX_ABS_VALUE,
-        widget=forms.NumberInput(
-            attrs={"step": "any", "inputmode": "decimal", "autocomplete": "off"}
-        ),
-    )
+    value = forms.CharField(max_length=60, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     measured_at = forms.DateTimeField(
         required=False,
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, metric_unit: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metric_unit = metric_unit
+
+    def clean_value(self) -> Reading:
+        try:
+            reading = read(self.cleaned_data["value"], self.metric_unit)
+        except UnitError as exc:
+            raise forms.ValidationError(str(exc), code="unit") from exc
+        if abs(reading.value) > MAX_ABS_VALUE:
+            raise forms.ValidationError("That number is too large to store.", code="max_value")
+        return reading
 
 
 class MetricForm(forms.Form):

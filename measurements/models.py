@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from config.numbers import plain
+
 from .choices import Source
 
 
@@ -35,6 +37,9 @@ class Measurement(models.Model):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(max_digits=18, decimal_places=6)
     measured_at = models.DateTimeField()
+    #: What was typed, when it was in another unit than the metric's ("180 lb").
+    original_value = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    original_unit = models.CharField(max_length=24, blank=True)
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     external_id = models.CharField(max_length=200, blank=True)
@@ -56,3 +61,10 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} {self.metric.unit} at {self.measured_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def as_entered(self) -> str:
+        """The typed value and unit, when they differ from the stored ones."""
+        if self.original_value is None or not self.original_unit:
+            return ""
+        return f"{plain(self.original_value)} {self.original_unit}"

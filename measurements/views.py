@@ -1,5 +1,7 @@
 """Metric pages and measurement entry."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +15,7 @@ from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
 from . import selectors
-from .contracts import CreateMetric, RecordMeasurement
+from .contracts import CreateMetric, MeasurementData, RecordMeasurement
 from .forms import MetricForm, QuickEntryForm
 from .orchestrators import create_metric, record_measurement
 
@@ -21,6 +23,15 @@ from .orchestrators import create_metric, record_measurement
 def _owned_metric(request, metric_id: int):
     set_phase(Phase.AUTHORIZE)
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
+
+
+def recorded_words(data: MeasurementData, unit: str) -> str:
+    """ "81.4 kg", or "180 lb (81.65 kg)" for a value typed in another unit."""
+    stored = f"{plain(data.value)} {unit}"
+    if not data.original_unit:
+        return stored
+    shown = plain(data.value.quantize(Decimal("0.01")))
+    return f"{plain(data.original_value)} {data.original_unit} ({shown} {unit})"
 
 
 def _metric_context(metric, entry_form: QuickEntryForm) -> dict:
@@ -61,13 +72,16 @@ def measurement_record(request, metric_id: int):
     """Quick entry. An HTMX request gets a fresh form back (or the form with its
     errors) and events for the metric and everything built on it."""
     metric = _owned_metric(request, metric_id)
-    form = QuickEntryForm(request.POST)
+    form = QuickEntryForm(request.POST, metric_unit=metric.unit)
     result = None
     if form.is_valid():
         try:
+            reading = form.cleaned_data["value"]
             command = RecordMeasurement(
                 metric_id=metric.id,
-                value=form.cleaned_data["value"],
+                value=reading.value,
+                original_value=reading.original_value,
+                original_unit=reading.original_unit,
                 measured_at=form.cleaned_data["measured_at"] or timezone.now(),
                 note=form.cleaned_data["note"],
             )
@@ -81,13 +95,13 @@ def measurement_record(request, metric_id: int):
     recorded = result is not None and result.ok
     if not request.htmx:
         if recorded:
-            messages.success(request, f"Recorded {plain(result.data.value)} {metric.unit}.")
+            messages.success(request, f"Recorded {recorded_words(result.data, metric.unit)}.")
             return redirect(safe_next(request, fallback=metric.get_absolute_url()))
         return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
     context = {
         "metric": metric,
         "entry_form": QuickEntryForm() if recorded else form,
-        "recorded": result.data if recorded else None,
+        "recorded": recorded_words(result.data, metric.unit) if recorded else None,
         "next": safe_next(request, fallback=""),
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)

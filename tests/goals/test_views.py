@@ -177,7 +177,7 @@ def test_a_bad_value_keeps_the_input_and_says_why(signed_in, user):
     body = response.content.decode()
     assert response.status_code == 200
     assert "HX-Trigger" not in response.headers
-    assert "Enter a number." in body and 'value="eighty"' in body
+    assert "Enter a number, optionally with a unit" in body and 'value="eighty"' in body
     assert not metric.measurements.exists()
 
 

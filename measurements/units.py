@@ -1,0 +1,72 @@
+"""Reading a value typed with a unit ("180 lb", "5 mi", "45 min") into the metric's
+unit.
+
+Physical units convert through pint, keeping Decimal arithmetic. A unit pint does not
+know ("workouts", "pages") is a counting label: it matches only itself. The typed
+value and unit are kept beside the converted one, for display.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
+
+import pint
+
+#: The places a stored value keeps (the model's `decimal_places`).
+STORED_PLACES = Decimal("0.000001")
+
+_ENTRY = re.compile(r"^\s*(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(?P<unit>.*?)\s*$")
+
+
+class UnitError(ValueError):
+    """A value that cannot be read in the metric's unit; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: Decimal
+    #: What was typed, when it was in another unit than the metric's; else None/"".
+    original_value: Decimal | None = None
+    original_unit: str = ""
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    return pint.UnitRegistry(non_int_type=Decimal)
+
+
+def _physical(unit: str) -> pint.Unit | None:
+    """The pint unit, or None for a counting label. pint's parser raises a variety of
+    errors on text that is not a unit expression, and all of them mean "not a unit"."""
+    try:
+        return registry().parse_units(unit)
+    except Exception:
+        return None
+
+
+def read(entry: str, metric_unit: str) -> Reading:
+    """The value of `entry` in `metric_unit`, or `UnitError` with a plain reason."""
+    match = _ENTRY.match(entry or "")
+    if match is None:
+        raise UnitError("Enter a number, optionally with a unit (81.4, 180 lb).")
+    try:
+        number = Decimal(match["number"].replace(",", "."))
+    except InvalidOperation as exc:
+        raise UnitError("Enter a number.") from exc
+    unit = match["unit"]
+    if not unit or unit.casefold() == metric_unit.strip().casefold():
+        return Reading(value=number)
+
+    target = _physical(metric_unit)
+    if target is None:
+        raise UnitError(f"This metric counts {metric_unit}; enter a plain number.")
+    source = _physical(unit)
+    if source is None:
+        raise UnitError(f"“{unit}” is not a unit we know.")
+    try:
+        converted = registry().Quantity(number, source).to(target).magnitude
+    except pint.DimensionalityError as exc:
+        raise UnitError(f"{unit} cannot be converted to {metric_unit}.") from exc
+    value = Decimal(converted).quantize(STORED_PLACES, rounding=ROUND_HALF_EVEN)
+    return Reading(value=value, original_value=number, original_unit=unit)

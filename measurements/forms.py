@@ -3,6 +3,8 @@ from django import forms
 from .contracts import MAX_ABS_VALUE
 from .units import Reading, UnitError, read
 
+DATE = {"type": "date"}
+
 
 class QuickEntryForm(forms.Form):
     """A value, in the metric's unit or another compatible one ("180 lb"), and
@@ -33,3 +35,20 @@ class QuickEntryForm(forms.Form):
 class MetricForm(forms.Form):
     name = forms.CharField(max_length=80)
     unit = forms.CharField(max_length=24, help_text="kg, km, h, workouts, cups…")
+
+
+class HistoryFilterForm(forms.Form):
+    """The metric page's date range (days in the owner's zone, both included)."""
+
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", "The end comes before the start.")
+        return cleaned

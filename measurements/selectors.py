@@ -1,6 +1,9 @@
 """Reads for metrics and measurements."""
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
 
 from config.envelope import NotFound
 
@@ -19,5 +22,61 @@ def metric_for_owner(*, metric_id: int, owner_id: int) -> Metric:
     return metric
 
 
-def latest_measurements(*, metric_id: int, limit: int = 50) -> QuerySet[Measurement]:
-    return Measurement.objects.filter(metric_id=metric_id).order_by("-measured_at", "-id")[:limit]
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a metric's history ends: the last row's time and id. Keyset,
+    not OFFSET, so page 1,000 costs what page 1 costs, and rows with equal times are
+    neither skipped nor repeated."""
+
+    measured_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = (self.measured_at - EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> "Cursor | None":
+        """The cursor a link carries, or None for the first page (and for nonsense)."""
+        try:
+            micros, row_id = (int(part) for part in (text or "").split("."))
+            moment = EPOCH + dt.timedelta(microseconds=micros)
+        except (ValueError, OverflowError):
+            return None
+        return cls(measured_at=moment, id=row_id)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class MeasurementPage:
+    rows: list[Measurement]
+    next_cursor: Cursor | None
+
+
+def measurements_page(
+    *,
+    metric_id: int,
+    after: Cursor | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    size: int = 50,
+) -> MeasurementPage:
+    """One page of a metric's measurements, newest first, optionally within
+    [since, until), continuing after `after`."""
+    rows = Measurement.objects.filter(metric_id=metric_id)
+    if since is not None:
+        rows = rows.filter(measured_at__gte=since)
+    if until is not None:
+        rows = rows.filter(measured_at__lt=until)
+    if after is not None:
+        rows = rows.filter(
+            Q(measured_at__lt=after.measured_at) | Q(measured_at=after.measured_at, id__lt=after.id)
+        )
+    found = list(rows.order_by("-measured_at", "-id")[: size + 1])
+    page = found[:size]
+    last = page[-1] if len(found) > size else None
+    return MeasurementPage(
+        rows=page, next_cursor=Cursor(last.measured_at, last.id) if last else None
+    )

@@ -1,6 +1,8 @@
 """Metric pages and measurement entry."""
 
+import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -16,7 +18,7 @@ from config.revalidation import trigger_revalidation
 
 from . import selectors
 from .contracts import CreateMetric, MeasurementData, RecordMeasurement
-from .forms import MetricForm, QuickEntryForm
+from .forms import HistoryFilterForm, MetricForm, QuickEntryForm
 from .orchestrators import create_metric, record_measurement
 
 
@@ -34,10 +36,31 @@ def recorded_words(data: MeasurementData, unit: str) -> str:
     return f"{plain(data.original_value)} {data.original_unit} ({shown} {unit})"
 
 
-def _metric_context(metric, entry_form: QuickEntryForm) -> dict:
+def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
+    """The metric page: quick entry, and one page of history within the date range
+    the query asks for."""
+    query = query if query is not None else {}
+    history = HistoryFilterForm(query)
+    since = until = None
+    if history.is_valid():
+        zone = timezone.get_current_timezone()
+        if history.cleaned_data["start"]:
+            since = dt.datetime.combine(history.cleaned_data["start"], dt.time.min, tzinfo=zone)
+        if history.cleaned_data["end"]:
+            next_day = history.cleaned_data["end"] + dt.timedelta(days=1)
+            until = dt.datetime.combine(next_day, dt.time.min, tzinfo=zone)
+    after = selectors.Cursor.decode(query.get("after"))
+    page = selectors.measurements_page(metric_id=metric.id, after=after, since=since, until=until)
+    older = None
+    if page.next_cursor is not None:
+        params = {k: v for k, v in query.items() if k in ("start", "end") and v}
+        older = urlencode({**params, "after": page.next_cursor.encode()})
     return {
         "metric": metric,
-        "measurements": selectors.latest_measurements(metric_id=metric.id),
+        "measurements": page.rows,
+        "older_query": older,
+        "is_first_page": after is None,
+        "history_form": history,
         "entry_form": entry_form,
     }
 
@@ -62,7 +85,7 @@ def metric_list(request):
 def metric_detail(request, metric_id: int, fragment: str | None = None):
     metric = _owned_metric(request, metric_id)
     set_phase(Phase.RENDER)
-    context = _metric_context(metric, QuickEntryForm())
+    context = _metric_context(metric, QuickEntryForm(), request.GET)
     template = "measurements/metric_detail.html"
     return render(request, f"{template}#{fragment}" if fragment else template, context)
 

@@ -1,0 +1,72 @@
+"""The metric page's history: keyset pages, newest first, exact at page boundaries
+even when rows share a timestamp, and a date range cut in the owner's zone."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from measurements.models import Measurement
+from measurements.selectors import Cursor, measurements_page
+from tests.factories import MeasurementFactory, MetricFactory
+
+NOON = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+def walk(metric_id: int, size: int, **filters) -> list[list[int]]:
+    pages, after = [], None
+    while True:
+        page = measurements_page(metric_id=metric_id, after=after, size=size, **filters)
+        pages.append([row.id for row in page.rows])
+        if page.next_cursor is None:
+            return pages
+        after = Cursor.decode(page.next_cursor.encode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7])
+def test_pages_cover_every_row_once_in_order_with_equal_timestamps(size):
+    metric = MetricFactory()
+    times = [NOON] * 5 + [NOON - dt.timedelta(hours=1)] * 2 + [NOON + dt.timedelta(hours=1)]
+    for moment in times:
+        MeasurementFactory(metric=metric, measured_at=moment)
+    MeasurementFactory(measured_at=NOON)  # another metric's row never shows
+    expected = list(
+        Measurement.objects.filter(metric=metric)
+        .order_by("-measured_at", "-id")
+        .values_list("id", flat=True)
+    )
+    pages = walk(metric.id, size)
+    assert [row for page in pages for row in page] == expected
+    assert all(len(page) == size for page in pages[:-1])
+    assert pages[-1]  # no empty last page
+
+
+@pytest.mark.parametrize("text", [None, "", "abc", "1.2.3", "99999999999999999999999.1"])
+def test_a_nonsense_cursor_means_the_first_page(text):
+    assert Cursor.decode(text) is None
+
+
+@pytest.mark.django_db
+def test_the_page_links_and_the_date_range(signed_in, user):
+    metric = MetricFactory(owner=user, unit="kg")
+    berlin_midnight = dt.datetime(2026, 11, 19, 23, 30, tzinfo=dt.UTC)  # 00:30 on the 20th there
+    MeasurementFactory(metric=metric, measured_at=berlin_midnight, value=Decimal("70.5"))
+    for hour in range(60):
+        MeasurementFactory(
+            metric=metric, measured_at=NOON + dt.timedelta(days=2, hours=hour), value=Decimal(80)
+        )
+    url = reverse("measurements:detail", args=[metric.id])
+    first = signed_in.get(url).content.decode()
+    assert first.count("80 kg") == 50 and "70.5 kg" not in first
+    older = re.search(r'href="([^"]*after=[^"]*)">Older measurements', first).group(1)
+    second = signed_in.get(older.replace("&amp;", "&")).content.decode()
+    assert second.count("80 kg") == 10 and "70.5 kg" in second
+    assert "Older measurements</a>" not in second
+    in_range = signed_in.get(url, {"start": "2026-11-20", "end": "2026-11-20"}).content.decode()
+    assert "70.5 kg" in in_range and "80 kg" not in in_range
+    assert "Older measurements</a>" not in in_range
+    bad = signed_in.get(url, {"start": "2026-11-21", "end": "2026-11-20"}).content.decode()
+    assert "The end comes before the start." in bad

@@ -47,6 +47,23 @@ def _authorize_metric(metric_id: int | None, actor_id: int, selectors) -> None:
         raise ValidationFailed.on("metric", "Choose one of your metrics, or create one.") from exc
 
 
+def _checked(
+    command: CreateGoal | EditGoal, actor_id: int, metrics
+) -> tuple[GoalFields, int | None]:
+    """The fields as the kind stores them, and the existing metric to use (None when
+    the command creates one), or a failure raised in its phase."""
+    fields = _validated(command.fields, command.metric_id, command.new_metric)
+    _authorize_metric(command.metric_id, actor_id, metrics)
+    set_phase(Phase.PLAN)
+    return fields, None if command.new_metric else command.metric_id
+
+
+def _saved(goal_id: int, command: CreateGoal | EditGoal) -> list[str]:
+    """What saving a goal's fields changes: the goal, the lists and the summary, and
+    the metric list when a metric was created with it."""
+    return [*_listed_goal(goal_id), *([METRICS_LIST] if command.new_metric else [])]
+
+
 def create_goal(
     command: CreateGoal,
     *,
@@ -56,10 +73,7 @@ def create_goal(
     metrics=metric_selectors,
 ) -> Result:
     try:
-        fields = _validated(command.fields, command.metric_id, command.new_metric)
-        _authorize_metric(command.metric_id, actor_id, metrics)
-        set_phase(Phase.PLAN)
-        metric_id = None if command.new_metric else command.metric_id
+        fields, metric_id = _checked(command, actor_id, metrics)
     except ApplicationError as exc:
         return Result.failure(exc)
     result = execute(
@@ -72,12 +86,7 @@ def create_goal(
             now=now,
         )
     )
-    if not result.ok:
-        return result
-    affected = [goal_key(result.data.id), GOALS_LIST, GOALS_SUMMARY]
-    if command.new_metric:
-        affected.append(METRICS_LIST)
-    return result.with_affected(affected)
+    return result.with_affected(_saved(result.data.id, command)) if result.ok else result
 
 
 def edit_goal(
@@ -92,10 +101,7 @@ def edit_goal(
     try:
         set_phase(Phase.AUTHORIZE)
         goals.goal_for_owner(goal_id=command.goal_id, owner_id=actor_id)
-        fields = _validated(command.fields, command.metric_id, command.new_metric)
-        _authorize_metric(command.metric_id, actor_id, metrics)
-        set_phase(Phase.PLAN)
-        metric_id = None if command.new_metric else command.metric_id
+        fields, metric_id = _checked(command, actor_id, metrics)
     except ApplicationError as exc:
         return Result.failure(exc)
     result = execute(
@@ -109,12 +115,7 @@ def edit_goal(
             now=now,
         )
     )
-    if not result.ok:
-        return result
-    affected = [goal_key(command.goal_id), GOALS_LIST, GOALS_SUMMARY]
-    if command.new_metric:
-        affected.append(METRICS_LIST)
-    return result.with_affected(affected)
+    return result.with_affected(_saved(command.goal_id, command)) if result.ok else result
 
 
 def _on_owned_goal(

@@ -65,6 +65,10 @@ lint:
 format:
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
+# Timings of request paths on PostgreSQL, in a database made for the run (tests/bench).
+bench: install
+	$(PY) -m tests.bench --output bench-report.md
+
 check-deploy: install
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		ALLOWED_HOSTS=goals.example.com $(PY) manage.py check --deploy --fail-level WARNING

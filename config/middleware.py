@@ -5,6 +5,7 @@ from .errors import error_response
 from .request_context import (
     Phase,
     bind,
+    channel_for_path,
     correlation_id,
     is_acceptable_request_id,
     set_phase,
@@ -28,7 +29,11 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         offered = request.headers.get(REQUEST_ID_HEADER)
-        with bind(offered if is_acceptable_request_id(offered) else None, Phase.AUTHENTICATE):
+        with bind(
+            offered if is_acceptable_request_id(offered) else None,
+            Phase.AUTHENTICATE,
+            channel_for_path(request.path),
+        ):
             request.correlation_id = correlation_id()
             if offered and offered != request.correlation_id:
                 logger.info("Ignored a malformed %s header", REQUEST_ID_HEADER)

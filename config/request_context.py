@@ -1,4 +1,4 @@
-"""The request context: correlation id and current phase, in contextvars.
+"""The request context: correlation id, current phase and channel, in contextvars.
 
 Set by `config.middleware.RequestContextMiddleware` for each request; read by the log
 filter, the error views and anything that stores the correlation id on what it writes.
@@ -22,8 +22,19 @@ class Phase(StrEnum):
     RENDER = "render"
 
 
+class Channel(StrEnum):
+    """Where a change came from; stored on audit entries (and later on sync runs)."""
+
+    WEB = "web"
+    API = "api"
+    ADMIN = "admin"
+    TASK = "task"
+    COMMAND = "command"
+
+
 _correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 _phase: ContextVar[Phase | None] = ContextVar("phase", default=None)
+_channel: ContextVar[Channel] = ContextVar("channel", default=Channel.COMMAND)
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$")
 
@@ -50,16 +61,35 @@ def set_phase(phase: Phase) -> None:
     _phase.set(phase)
 
 
+def current_channel() -> Channel:
+    return _channel.get()
+
+
+def channel_for_path(path: str) -> Channel:
+    if path.startswith("/api/"):
+        return Channel.API
+    if path.startswith("/admin/"):
+        return Channel.ADMIN
+    return Channel.WEB
+
+
 @contextlib.contextmanager
-def bind(correlation: str | None = None, phase: Phase | None = None):
-    """Run a block with its own correlation id and phase, restoring the outer ones."""
+def bind(
+    correlation: str | None = None,
+    phase: Phase | None = None,
+    channel: Channel = Channel.COMMAND,
+):
+    """Run a block with its own correlation id, phase and channel, restoring the
+    outer ones."""
     id_token = _correlation_id.set(correlation or new_correlation_id())
     phase_token = _phase.set(phase)
+    channel_token = _channel.set(channel)
     try:
         yield _correlation_id.get()
     finally:
         _correlation_id.reset(id_token)
         _phase.reset(phase_token)
+        _channel.reset(channel_token)
 
 
 class RequestContextLogFilter(logging.Filter):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "config",
+    "audit",
     "accounts",
     "measurements",
     "goals",
@@ -93,6 +94,7 @@ TEMPLATES = [
             "builtins": [
                 "django_htmx.templatetags.django_htmx",
                 "config.templatetags.numbers",
+                "config.templatetags.submission",
             ],
         },
     },

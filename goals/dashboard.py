@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from accounts.selectors import Preferences, preferences_for
+from audit.presentation import HistoryItem, history_items
+from audit.trail import snapshot
 
 from . import kinds, selectors
 from .chart import chart_geometry
-from .models import Goal
+from .models import AUDITED_FIELDS, Goal
 from .orchestrators import UNDO_WINDOW
 from .progress import Progress, progress_for_goals
 
@@ -83,11 +85,41 @@ def goal_card_context(user, goal: Goal, *, now: dt.datetime) -> dict:
     return {"card": card}
 
 
+HISTORY_LABELS = {
+    **{field: Goal._meta.get_field(field).verbose_name.capitalize() for field in AUDITED_FIELDS},
+    "value": "Value",
+    "measured_at": "When",
+    "note": "Note",
+}
+HISTORY_NOUNS = {"goal": "the goal", "measurement": "a measurement"}
+
+
+def goal_history(goal: Goal, *, zone) -> list[HistoryItem]:
+    return history_items(
+        selectors.goal_history(goal), nouns=HISTORY_NOUNS, labels=HISTORY_LABELS, zone=zone
+    )
+
+
 def goal_page_context(user, goal: Goal, *, now: dt.datetime) -> dict:
+    """Everything the goal page shows; the history is read only where it is shown."""
     (card,) = Dashboard(user, now=now).cards_for([goal])
     zone = preferences_for(user).zone
     return {
         "card": card,
         "goal": goal,
         "measurements": selectors.measurements_in_window(goal, zone=zone),
+        "history": lambda: goal_history(goal, zone=zone),
+    }
+
+
+def goal_export_header(user, goal: Goal, *, now: dt.datetime) -> dict:
+    """The goal and its progress from the mapper, JSON-ready, for the JSON export."""
+    (card,) = Dashboard(user, now=now).cards_for([goal])
+    return {
+        "goal": {
+            "id": goal.id,
+            **snapshot(goal, AUDITED_FIELDS),
+            "metric": {"id": goal.metric_id, "name": goal.metric.name, "unit": goal.metric.unit},
+        },
+        "progress": card.progress.model_dump(mode="json"),
     }

@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.db import transaction
 
+from audit import trail
+from audit.models import Action
 from config.envelope import NotFound, Result, ValidationFailed
 from measurements.contracts import CreateMetric
 from measurements.executors import metric_insert
@@ -12,7 +14,7 @@ from measurements.models import Metric
 
 from .choices import GoalStatus
 from .contracts import GoalData, GoalFields, NewMetric
-from .models import Goal
+from .models import AUDITED_FIELDS, Goal
 
 
 def _locked_goal(goal_id: int, owner_id: int) -> Goal:
@@ -39,6 +41,24 @@ def _resolve_metric(
     if metric is None:
         raise ValidationFailed.on("metric", "Choose one of your metrics, or create one.")
     return metric
+
+
+def _audit(goal: Goal, action: Action, *, actor_id: int, now: dt.datetime, before=None) -> None:
+    """Record the change on the audit trail: a creation with its fields, a change with
+    what differs from `before`, a delete or restore as the action alone."""
+    after = trail.snapshot(goal, AUDITED_FIELDS)
+    trail.record(
+        action=action,
+        subject_type="goal",
+        subject_id=goal.id,
+        owner_id=goal.owner_id,
+        actor_id=actor_id,
+        summary=goal.title,
+        now=now,
+        before=before if action == Action.UPDATED else None,
+        after=after if action in (Action.CREATED, Action.UPDATED) else None,
+        metric_id=goal.metric_id,
+    )
 
 
 def _apply(goal: Goal, fields: GoalFields) -> None:
@@ -71,6 +91,7 @@ def goal_create(
     _apply(goal, fields)
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
+    _audit(goal, Action.CREATED, actor_id=owner_id, now=now)
     return Result.success(_data(goal))
 
 
@@ -85,6 +106,7 @@ def goal_update(
     now: dt.datetime,
 ) -> Result:
     goal = _locked_goal(goal_id, owner_id)
+    before = trail.snapshot(goal, AUDITED_FIELDS)
     goal.metric = _resolve_metric(
         owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now
     )
@@ -92,25 +114,30 @@ def goal_update(
     goal.updated = now
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
+    _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
     return Result.success(_data(goal))
 
 
 @transaction.atomic(durable=True)
 def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.datetime) -> Result:
     goal = _locked_goal(goal_id, owner_id)
+    before = trail.snapshot(goal, AUDITED_FIELDS)
     goal.status = status
     goal.updated = now
     goal.save(update_fields=["status", "updated"])
+    _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
     return Result.success(_data(goal))
 
 
 @transaction.atomic(durable=True)
 def goal_rename(*, owner_id: int, goal_id: int, title: str, now: dt.datetime) -> Result:
     goal = _locked_goal(goal_id, owner_id)
+    before = trail.snapshot(goal, AUDITED_FIELDS)
     goal.title = title
     goal.updated = now
     goal.full_clean(exclude=["owner", "metric"])
     goal.save(update_fields=["title", "updated"])
+    _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
     return Result.success(_data(goal))
 
 
@@ -120,6 +147,7 @@ def goal_delete(*, owner_id: int, goal_id: int, now: dt.datetime) -> Result:
     goal = _locked_goal(goal_id, owner_id)
     goal.deleted_at = now
     goal.save(update_fields=["deleted_at"])
+    _audit(goal, Action.DELETED, actor_id=owner_id, now=now)
     return Result.success(_data(goal))
 
 
@@ -137,6 +165,7 @@ def goal_undelete(
         raise NotFound("There is no such deleted goal, or it is too late to undo.")
     goal.deleted_at = None
     goal.save(update_fields=["deleted_at"])
+    _audit(goal, Action.RESTORED, actor_id=owner_id, now=now)
     return Result.success(_data(goal))
 
 

@@ -3,6 +3,24 @@ from django.db import models
 
 from .choices import Aggregation, Comparison, GoalStatus, Period
 
+#: What the audit trail compares when a goal changes.
+AUDITED_FIELDS = (
+    "title",
+    "metric_id",
+    "kind",
+    "target",
+    "target_low",
+    "target_high",
+    "start_value",
+    "start_date",
+    "deadline",
+    "period",
+    "comparison",
+    "aggregation",
+    "period_aggregation",
+    "status",
+)
+
 
 class Goal(models.Model):
     """A target over one metric. Which fields matter depends on the kind

@@ -3,8 +3,9 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from audit.models import Action, AuditEntry
 from config.envelope import NotFound
 from config.revalidation import GOALS_SUMMARY, goal_key
 from measurements.models import Measurement
@@ -78,12 +79,27 @@ def goal_keys_for_metrics(metric_ids: list[int]) -> list[str]:
     return [*(goal_key(goal_id) for goal_id in goal_ids), GOALS_SUMMARY]
 
 
-def measurements_in_window(goal: Goal, *, zone: ZoneInfo, limit: int = 200):
-    """The goal's measurements, newest first: those of its metric from the start of its
-    first day to the end of its last (open-ended goals: up to now), in the owner's zone."""
+def window_measurements(goal: Goal, *, zone: ZoneInfo) -> QuerySet[Measurement]:
+    """The goal's measurements: those of its metric from the start of its first day to
+    the end of its last (open-ended goals: up to now), in the owner's zone; unordered."""
     starts = dt.datetime.combine(goal.start_date, dt.time.min, tzinfo=zone)
     window = Measurement.objects.filter(metric_id=goal.metric_id, measured_at__gte=starts)
     if goal.deadline:
         ends = dt.datetime.combine(goal.deadline + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         window = window.filter(measured_at__lt=ends)
-    return window.order_by("-measured_at", "-id")[:limit]
+    return window
+
+
+def measurements_in_window(goal: Goal, *, zone: ZoneInfo, limit: int = 200):
+    """The newest of the goal's measurements, for its page."""
+    return window_measurements(goal, zone=zone).order_by("-measured_at", "-id")[:limit]
+
+
+def goal_history(goal: Goal, *, limit: int = 30) -> QuerySet[AuditEntry]:
+    """The goal's own changes and the corrections to the data it is built on (changed,
+    deleted, restored measurements of its metric; new ones are in its list already)."""
+    own = Q(subject_type="goal", subject_id=goal.id)
+    data = Q(subject_type="measurement", metric_id=goal.metric_id) & ~Q(action=Action.CREATED)
+    return AuditEntry.objects.filter(own | data, owner_id=goal.owner_id).order_by("-at", "-id")[
+        :limit
+    ]

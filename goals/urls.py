@@ -23,6 +23,13 @@ urlpatterns = [
         {"fragment": "goal-measurements"},
         name="measurements",
     ),
+    path(
+        "goals/<int:goal_id>/history/",
+        views.goal_page,
+        {"fragment": "goal-history"},
+        name="history",
+    ),
+    path("goals/<int:goal_id>/export.<slug:fmt>", views.goal_export, name="export"),
     path("goals/<int:goal_id>/card/", views.goal_card, name="card"),
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="edit"),
     path("goals/<int:goal_id>/archive/", views.goal_archive, name="archive"),

@@ -10,15 +10,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pydantic import ValidationError
 
 from accounts.selectors import preferences_for
+from config.envelope import NotFound
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
+from measurements.export import FORMATS, export_response, export_rows
 
 from . import selectors
 from .contracts import CreateGoal, EditGoal, GoalRef, RenameGoal
-from .dashboard import dashboard_context, goal_card_context, goal_page_context
+from .dashboard import dashboard_context, goal_card_context, goal_export_header, goal_page_context
 from .forms import GoalForm, GoalTitleForm, initial_for_goal, initial_for_new_goal
 from .orchestrators import (
     UNDO_WINDOW,
@@ -62,6 +64,21 @@ def goal_page(request, goal_id: int, fragment: str | None = None):
     set_phase(Phase.RENDER)
     template = f"goals/goal_page.html#{fragment}" if fragment else "goals/goal_page.html"
     return render(request, template, context)
+
+
+@require_GET
+def goal_export(request, goal_id: int, fmt: str):
+    """The goal's measurements (its window), streamed; the JSON also carries the goal
+    and its progress as the dashboard shows it."""
+    goal = _owned_goal(request, goal_id)
+    if fmt not in FORMATS:
+        raise NotFound("There is no such export format.")
+    zone = preferences_for(request.user).zone
+    set_phase(Phase.RENDER)
+    header = goal_export_header(request.user, goal, now=timezone.now())
+    window = selectors.window_measurements(goal, zone=zone).order_by("measured_at", "id")
+    rows = export_rows(window, unit=goal.metric.unit, zone=zone)
+    return export_response(fmt, name=goal.title, header=header, rows=rows)
 
 
 def _render_form(request, form: GoalForm, goal=None):

@@ -1,6 +1,7 @@
 """Commands and result data for metrics and measurements."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -33,17 +34,17 @@ class MetricData(BaseModel):
     unit: str
 
 
-class RecordMeasurement(BaseModel):
+class MeasurementValues(BaseModel):
+    """What a person states about one measurement: the value in the metric's unit
+    (and as typed, when in another unit), when, and a note."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    metric_id: int
     value: Decimal
     measured_at: AwareDatetime
     original_value: Decimal | None = None
     original_unit: str = Field(default="", max_length=24)
     note: str = Field(default="", max_length=500)
-    source: Source = Source.MANUAL
-    external_id: str = Field(default="", max_length=200)
 
     @field_validator("value", "original_value")
     @classmethod
@@ -59,6 +60,25 @@ class RecordMeasurement(BaseModel):
         return value
 
 
+class RecordMeasurement(MeasurementValues):
+    metric_id: int
+    source: Source = Source.MANUAL
+    external_id: str = Field(default="", max_length=200)
+    #: A one-time token from the form (or client) that sent it: the same token twice
+    #: records once, however the two requests race.
+    submission_token: uuid.UUID | None = None
+
+
+class EditMeasurement(MeasurementValues):
+    measurement_id: int
+
+
+class MeasurementRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    measurement_id: int
+
+
 class MeasurementData(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
@@ -70,3 +90,5 @@ class MeasurementData(BaseModel):
     source: str
     original_value: Decimal | None = None
     original_unit: str = ""
+    #: True when a repeated submission found this measurement already recorded.
+    replayed: bool = False

@@ -1,17 +1,43 @@
 """Writes for metrics and measurements. Each public executor is one durable
-transaction; `now` and the acting user come in as arguments."""
+transaction that also writes its audit entry; `now` and the acting user come in as
+arguments."""
 
 import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from config.envelope import Result, ValidationFailed
+from audit import trail
+from audit.models import Action, AuditEntry
+from config.envelope import Conflict, NotFound, Result, ValidationFailed
+from config.numbers import plain
 
-from .contracts import CreateMetric, MeasurementData, MetricData, RecordMeasurement
+from .contracts import (
+    CreateMetric,
+    EditMeasurement,
+    MeasurementData,
+    MeasurementValues,
+    MetricData,
+    RecordMeasurement,
+)
 from .models import Measurement, Metric
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+#: Everything needed to bring a deleted measurement back from its audit entry.
+SNAPSHOT_FIELDS = (
+    "metric_id",
+    "value",
+    "original_value",
+    "original_unit",
+    "measured_at",
+    "note",
+    "source",
+    "external_id",
+    "created",
+)
+
+SUBJECT = "measurement"
 
 
 def metric_insert(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> Metric:
@@ -36,13 +62,57 @@ def metric_create(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> 
     return Result.success(MetricData.model_validate(metric))
 
 
+def _check_time(command: MeasurementValues, now: dt.datetime) -> None:
+    if command.measured_at > now + FUTURE_TOLERANCE:
+        raise ValidationFailed.on("measured_at", "That time is in the future.")
+
+
+def _audit(
+    measurement: Measurement,
+    action: Action,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    metric = measurement.metric
+    trail.record(
+        action=action,
+        subject_type=SUBJECT,
+        subject_id=measurement.id,
+        owner_id=metric.owner_id,
+        actor_id=actor_id,
+        summary=f"{plain(measurement.value)} {metric.unit}",
+        now=now,
+        before=before,
+        after=after,
+        metric_id=metric.id,
+    )
+
+
+def _data(measurement: Measurement, *, replayed: bool = False) -> MeasurementData:
+    return MeasurementData.model_validate(measurement).model_copy(update={"replayed": replayed})
+
+
+def _already_recorded(command: RecordMeasurement) -> Measurement | None:
+    if command.submission_token is None:
+        return None
+    found = Measurement.objects.filter(submission_token=command.submission_token).first()
+    if found is not None and found.metric_id != command.metric_id:
+        raise Conflict("This form was already used for another measurement.")
+    return found
+
+
 @transaction.atomic(durable=True)
 def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.datetime) -> Result:
+    """Record one measurement. A submission token seen before returns the measurement
+    it recorded (`replayed`), also when two requests with it race: the second waits on
+    the unique index, fails to insert, and then finds the first's row."""
     metric = Metric.objects.filter(id=command.metric_id, owner_id=owner_id).first()
     if metric is None:
         raise ValidationFailed.on("metric", "There is no such metric.")
-    if command.measured_at > now + FUTURE_TOLERANCE:
-        raise ValidationFailed.on("measured_at", "That time is in the future.")
+    _check_time(command, now)
     measurement = Measurement(
         metric=metric,
         value=command.value,
@@ -52,9 +122,117 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
         note=command.note,
         source=command.source,
         external_id=command.external_id,
+        submission_token=command.submission_token,
         created=now,
         updated=now,
     )
-    measurement.full_clean(validate_unique=False, validate_constraints=False)
+    measurement.full_clean(exclude=["metric"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            measurement.save()
+    except IntegrityError:
+        existing = _already_recorded(command)
+        if existing is None:
+            raise
+        return Result.success(_data(existing, replayed=True))
+    _audit(
+        measurement,
+        Action.CREATED,
+        actor_id=owner_id,
+        now=now,
+        after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+    )
+    return Result.success(_data(measurement))
+
+
+def _locked_measurement(measurement_id: int, owner_id: int) -> Measurement:
+    measurement = (
+        Measurement.objects.select_for_update(of=("self",))
+        .select_related("metric")
+        .filter(id=measurement_id, metric__owner_id=owner_id)
+        .first()
+    )
+    if measurement is None:
+        raise NotFound("There is no such measurement.")
+    return measurement
+
+
+@transaction.atomic(durable=True)
+def measurement_update(*, owner_id: int, command: EditMeasurement, now: dt.datetime) -> Result:
+    measurement = _locked_measurement(command.measurement_id, owner_id)
+    _check_time(command, now)
+    before = trail.snapshot(measurement, SNAPSHOT_FIELDS)
+    for field in ("value", "original_value", "original_unit", "measured_at", "note"):
+        setattr(measurement, field, getattr(command, field))
+    measurement.updated = now
+    measurement.full_clean(exclude=["metric"], validate_unique=False, validate_constraints=False)
     measurement.save()
-    return Result.success(MeasurementData.model_validate(measurement))
+    _audit(
+        measurement,
+        Action.UPDATED,
+        actor_id=owner_id,
+        now=now,
+        before=before,
+        after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+    )
+    return Result.success(_data(measurement))
+
+
+@transaction.atomic(durable=True)
+def measurement_delete(*, owner_id: int, measurement_id: int, now: dt.datetime) -> Result:
+    """Delete for good; the audit entry keeps the whole row, so that
+    `measurement_restore` can bring it back, id and all."""
+    measurement = _locked_measurement(measurement_id, owner_id)
+    data = _data(measurement)
+    _audit(
+        measurement,
+        Action.DELETED,
+        actor_id=owner_id,
+        now=now,
+        before=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+    )
+    measurement.delete()
+    return Result.success(data)
+
+
+@transaction.atomic(durable=True)
+def measurement_restore(
+    *, owner_id: int, measurement_id: int, deleted_since: dt.datetime, now: dt.datetime
+) -> Result:
+    """Bring back a measurement deleted at or after `deleted_since`, as it was."""
+    entry = (
+        AuditEntry.objects.filter(
+            subject_type=SUBJECT,
+            subject_id=measurement_id,
+            owner_id=owner_id,
+            action=Action.DELETED,
+            at__gte=deleted_since,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    if entry is None or Measurement.objects.filter(id=measurement_id).exists():
+        raise NotFound("There is no such deleted measurement, or it is too late to undo.")
+    fields = {
+        name: Measurement._meta.get_field(name).to_python(value)
+        for name, value in entry.before().items()
+        if name in SNAPSHOT_FIELDS
+    }
+    if not Metric.objects.filter(id=fields.get("metric_id"), owner_id=owner_id).exists():
+        raise NotFound("Its metric no longer exists.")
+    measurement = Measurement(id=measurement_id, updated=now, **fields)
+    try:
+        with transaction.atomic():
+            measurement.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict(
+            "A measurement with the same origin has arrived since; this one was not restored."
+        ) from exc
+    _audit(
+        measurement,
+        Action.RESTORED,
+        actor_id=owner_id,
+        now=now,
+        after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+    )
+    return Result.success(_data(measurement))

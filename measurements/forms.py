@@ -1,4 +1,9 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
+
+from config.numbers import plain
 
 from .contracts import MAX_ABS_VALUE
 from .units import Reading, UnitError, read
@@ -14,9 +19,10 @@ class QuickEntryForm(forms.Form):
     measured_at = forms.DateTimeField(
         required=False,
         label="When",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(max_length=500, required=False)
+    submission_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, metric_unit: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +36,39 @@ class QuickEntryForm(forms.Form):
         if abs(reading.value) > MAX_ABS_VALUE:
             raise forms.ValidationError("That number is too large to store.", code="max_value")
         return reading
+
+
+class MeasurementForm(QuickEntryForm):
+    """Editing a measurement: the same value rules, and the time is required."""
+
+    submission_token = None
+
+    def __init__(self, *args, measurement, **kwargs):
+        kwargs.setdefault("initial", self.initial_for(measurement))
+        super().__init__(*args, metric_unit=measurement.metric.unit, **kwargs)
+        self.measurement = measurement
+        self.fields["measured_at"].required = True
+        self.fields["value"].label = "Value"
+        self.fields[
+            "value"
+        ].help_text = f"In {measurement.metric.unit}, or another unit it converts from."
+        self.fields["value"].widget.attrs["autofocus"] = True
+
+    @staticmethod
+    def initial_for(measurement) -> dict:
+        return {
+            "value": measurement.as_entered or plain(measurement.value),
+            "measured_at": timezone.localtime(measurement.measured_at),
+            "note": measurement.note,
+        }
+
+    def clean_measured_at(self):
+        """The input shows minutes: an unchanged minute keeps the stored seconds."""
+        entered = self.cleaned_data["measured_at"]
+        stored = self.measurement.measured_at
+        if entered == stored.replace(second=0, microsecond=0):
+            return stored
+        return entered
 
 
 class MetricForm(forms.Form):
@@ -52,3 +91,17 @@ class HistoryFilterForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", "The end comes before the start.")
         return cleaned
+
+    def moments(self, zone) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The range as [since, until): from the start of the first day to the start of
+        the day after the last, in `zone`; None where open (or the range is invalid)."""
+        if not self.is_valid():
+            return None, None
+        start, end = self.cleaned_data["start"], self.cleaned_data["end"]
+        since = dt.datetime.combine(start, dt.time.min, tzinfo=zone) if start else None
+        until = (
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+            if end
+            else None
+        )
+        return since, until

@@ -43,6 +43,9 @@ class Measurement(models.Model):
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     external_id = models.CharField(max_length=200, blank=True)
+    #: The one-time token of the form that recorded it: a second submission of the
+    #: same form finds this row instead of adding another.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created = models.DateTimeField()
     updated = models.DateTimeField()
 

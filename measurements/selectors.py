@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from audit.models import Action, AuditEntry
 from config.envelope import NotFound
 
 from .models import Measurement, Metric
@@ -20,6 +21,46 @@ def metric_for_owner(*, metric_id: int, owner_id: int) -> Metric:
     if metric is None:
         raise NotFound("There is no such metric.")
     return metric
+
+
+def measurement_for_owner(*, measurement_id: int, owner_id: int) -> Measurement:
+    measurement = (
+        Measurement.objects.select_related("metric")
+        .filter(id=measurement_id, metric__owner_id=owner_id)
+        .first()
+    )
+    if measurement is None:
+        raise NotFound("There is no such measurement.")
+    return measurement
+
+
+@dataclass(frozen=True)
+class DeletedMeasurement:
+    id: int
+    metric_id: int
+    summary: str
+
+
+def recently_deleted_measurement(
+    *, measurement_id: int, owner_id: int, since: dt.datetime
+) -> DeletedMeasurement:
+    """The owner's measurement deleted at or after `since` and not restored since;
+    otherwise there is nothing to undo and it is not found."""
+    entry = (
+        AuditEntry.objects.filter(
+            subject_type="measurement",
+            subject_id=measurement_id,
+            owner_id=owner_id,
+            action=Action.DELETED,
+            at__gte=since,
+        )
+        .order_by("-at", "-id")
+        .values("metric_id", "summary")
+        .first()
+    )
+    if entry is None or Measurement.objects.filter(id=measurement_id).exists():
+        raise NotFound("There is no such deleted measurement, or it is too late to undo.")
+    return DeletedMeasurement(id=measurement_id, **entry)
 
 
 @dataclass(frozen=True)
@@ -80,3 +121,15 @@ def measurements_page(
     return MeasurementPage(
         rows=page, next_cursor=Cursor(last.measured_at, last.id) if last else None
     )
+
+
+def measurements_for_export(
+    *, metric_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> QuerySet[Measurement]:
+    """A metric's measurements in [since, until), oldest first, for a streamed export."""
+    rows = Measurement.objects.filter(metric_id=metric_id)
+    if since is not None:
+        rows = rows.filter(measured_at__gte=since)
+    if until is not None:
+        rows = rows.filter(measured_at__lt=until)
+    return rows.order_by("measured_at", "id")

@@ -14,4 +14,13 @@ urlpatterns = [
         name="measurements",
     ),
     path("<int:metric_id>/record/", views.measurement_record, name="record"),
+    path("<int:metric_id>/export.<slug:fmt>", views.metric_export, name="export"),
+    path("measurements/<int:measurement_id>/", views.measurement_row, name="row"),
+    path("measurements/<int:measurement_id>/edit/", views.measurement_edit, name="edit"),
+    path("measurements/<int:measurement_id>/delete/", views.measurement_delete, name="delete"),
+    path(
+        "measurements/<int:measurement_id>/undelete/",
+        views.measurement_undelete,
+        name="undelete",
+    ),
 ]

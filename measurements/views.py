@@ -1,15 +1,17 @@
 """Metric pages and measurement entry."""
 
-import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
+from config.envelope import NotFound
+from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
 from config.numbers import plain
@@ -17,9 +19,26 @@ from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
 from . import selectors
-from .contracts import CreateMetric, MeasurementData, RecordMeasurement
-from .forms import HistoryFilterForm, MetricForm, QuickEntryForm
-from .orchestrators import create_metric, record_measurement
+from .contracts import (
+    CreateMetric,
+    EditMeasurement,
+    MeasurementData,
+    MeasurementRef,
+    RecordMeasurement,
+)
+from .export import FORMATS, export_response, export_rows
+from .forms import HistoryFilterForm, MeasurementForm, MetricForm, QuickEntryForm
+from .orchestrators import (
+    UNDO_WINDOW,
+    create_metric,
+    delete_measurement,
+    edit_measurement,
+    record_measurement,
+    undelete_measurement,
+)
+
+UNDO_REGION = "#undo-region"
+HISTORY_PARAMS = ("start", "end", "after")
 
 
 def _owned_metric(request, metric_id: int):
@@ -41,23 +60,18 @@ def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
     the query asks for."""
     query = query if query is not None else {}
     history = HistoryFilterForm(query)
-    since = until = None
-    if history.is_valid():
-        zone = timezone.get_current_timezone()
-        if history.cleaned_data["start"]:
-            since = dt.datetime.combine(history.cleaned_data["start"], dt.time.min, tzinfo=zone)
-        if history.cleaned_data["end"]:
-            next_day = history.cleaned_data["end"] + dt.timedelta(days=1)
-            until = dt.datetime.combine(next_day, dt.time.min, tzinfo=zone)
+    since, until = history.moments(timezone.get_current_timezone())
     after = selectors.Cursor.decode(query.get("after"))
     page = selectors.measurements_page(metric_id=metric.id, after=after, since=since, until=until)
+    shown = {key: query[key] for key in HISTORY_PARAMS if query.get(key)}
     older = None
     if page.next_cursor is not None:
-        params = {k: v for k, v in query.items() if k in ("start", "end") and v}
-        older = urlencode({**params, "after": page.next_cursor.encode()})
+        dates = {key: value for key, value in shown.items() if key != "after"}
+        older = urlencode({**dates, "after": page.next_cursor.encode()})
     return {
         "metric": metric,
         "measurements": page.rows,
+        "shown_query": urlencode(shown),
         "older_query": older,
         "is_first_page": after is None,
         "history_form": history,
@@ -81,11 +95,26 @@ def metric_list(request):
     return render(request, "measurements/metric_list.html", {"form": form, "metrics": metrics})
 
 
+def _undo_offer(request, metric) -> dict:
+    """After a delete without JavaScript, the page offers its Undo (`?undo=<id>`)."""
+    try:
+        deleted = selectors.recently_deleted_measurement(
+            measurement_id=int(request.GET["undo"]),
+            owner_id=request.user.id,
+            since=timezone.now() - UNDO_WINDOW,
+        )
+    except (KeyError, ValueError, NotFound):
+        return {}
+    if deleted.metric_id != metric.id:
+        return {}
+    return {"deleted_id": deleted.id, "words": deleted.summary}
+
+
 @require_GET
 def metric_detail(request, metric_id: int, fragment: str | None = None):
     metric = _owned_metric(request, metric_id)
     set_phase(Phase.RENDER)
-    context = _metric_context(metric, QuickEntryForm(), request.GET)
+    context = _metric_context(metric, QuickEntryForm(), request.GET) | _undo_offer(request, metric)
     template = "measurements/metric_detail.html"
     return render(request, f"{template}#{fragment}" if fragment else template, context)
 
@@ -107,6 +136,7 @@ def measurement_record(request, metric_id: int):
                 original_unit=reading.original_unit,
                 measured_at=form.cleaned_data["measured_at"] or timezone.now(),
                 note=form.cleaned_data["note"],
+                submission_token=form.cleaned_data["submission_token"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -129,3 +159,129 @@ def measurement_record(request, metric_id: int):
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)
     return trigger_revalidation(response, result.affected) if recorded else response
+
+
+def _owned_measurement(request, measurement_id: int):
+    set_phase(Phase.AUTHORIZE)
+    return selectors.measurement_for_owner(measurement_id=measurement_id, owner_id=request.user.id)
+
+
+def _edit_command(form: MeasurementForm, measurement_id: int) -> EditMeasurement | None:
+    """The edit the form describes, or None with the errors put on the form."""
+    if not form.is_valid():
+        return None
+    reading = form.cleaned_data["value"]
+    try:
+        return EditMeasurement(
+            measurement_id=measurement_id,
+            value=reading.value,
+            original_value=reading.original_value,
+            original_unit=reading.original_unit,
+            measured_at=form.cleaned_data["measured_at"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return None
+
+
+def _render_edit(request, measurement, form: MeasurementForm):
+    set_phase(Phase.RENDER)
+    context = {"metric": measurement.metric, "m": measurement, "form": form}
+    if request.htmx:
+        return render(request, "measurements/metric_detail.html#measurement-edit-row", context)
+    return render(request, "measurements/measurement_edit.html", context)
+
+
+@require_GET
+def measurement_row(request, measurement_id: int):
+    """One row of the history as shown (what Cancel brings back)."""
+    measurement = _owned_measurement(request, measurement_id)
+    set_phase(Phase.RENDER)
+    context = {"metric": measurement.metric, "m": measurement, "focus_edit": True}
+    return render(request, "measurements/metric_detail.html#measurement-row", context)
+
+
+@require_http_methods(["GET", "POST"])
+def measurement_edit(request, measurement_id: int):
+    """Inline edit: with HTMX the row turns into a form and back; without it, a page."""
+    measurement = _owned_measurement(request, measurement_id)
+    if request.method == "GET":
+        return _render_edit(request, measurement, MeasurementForm(measurement=measurement))
+    form = MeasurementForm(request.POST, measurement=measurement)
+    command = _edit_command(form, measurement.id)
+    if command is None:
+        return _render_edit(request, measurement, form)
+    result = edit_measurement(command, actor_id=request.user.id, now=timezone.now())
+    if not result.ok:
+        apply_error(form, result.error)
+        return _render_edit(request, measurement, form)
+    set_phase(Phase.RENDER)
+    metric = measurement.metric
+    if not request.htmx:
+        messages.success(request, f"Saved {recorded_words(result.data, metric.unit)}.")
+        return redirect(safe_next(request, fallback=metric.get_absolute_url()))
+    saved = selectors.measurement_for_owner(measurement_id=measurement.id, owner_id=metric.owner_id)
+    context = {"metric": metric, "m": saved, "focus_edit": True}
+    response = render(request, "measurements/metric_detail.html#measurement-row", context)
+    return trigger_revalidation(response, result.affected)
+
+
+def _undo_notice(request, context: dict, affected: list[str]) -> HttpResponse:
+    response = render(request, "measurements/metric_detail.html#undo-notice", context)
+    response["HX-Retarget"] = UNDO_REGION
+    response["HX-Reswap"] = "innerHTML"
+    return trigger_revalidation(response, affected)
+
+
+@require_POST
+def measurement_delete(request, measurement_id: int):
+    """Delete at once (no confirmation): Undo is offered for `UNDO_WINDOW`."""
+    result = delete_measurement(
+        MeasurementRef(measurement_id=measurement_id),
+        actor_id=request.user.id,
+        now=timezone.now(),
+    )
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error)
+    metric = selectors.metric_for_owner(metric_id=result.data.metric_id, owner_id=request.user.id)
+    words = recorded_words(result.data, metric.unit)
+    if request.htmx:
+        return _undo_notice(
+            request, {"deleted_id": measurement_id, "words": words}, result.affected
+        )
+    return redirect(f"{metric.get_absolute_url()}?{urlencode({'undo': measurement_id})}")
+
+
+@require_POST
+def measurement_undelete(request, measurement_id: int):
+    result = undelete_measurement(
+        MeasurementRef(measurement_id=measurement_id),
+        actor_id=request.user.id,
+        now=timezone.now(),
+    )
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error)
+    metric = selectors.metric_for_owner(metric_id=result.data.metric_id, owner_id=request.user.id)
+    words = recorded_words(result.data, metric.unit)
+    if request.htmx:
+        return _undo_notice(request, {"restored": words}, result.affected)
+    messages.success(request, f"Restored {words}.")
+    return redirect(metric)
+
+
+@require_GET
+def metric_export(request, metric_id: int, fmt: str):
+    """All of a metric's measurements (or those in `?start=&end=`), streamed."""
+    metric = _owned_metric(request, metric_id)
+    if fmt not in FORMATS:
+        raise NotFound("There is no such export format.")
+    zone = timezone.get_current_timezone()
+    since, until = HistoryFilterForm(request.GET).moments(zone)
+    set_phase(Phase.RENDER)
+    found = selectors.measurements_for_export(metric_id=metric.id, since=since, until=until)
+    header = {"metric": {"id": metric.id, "name": metric.name, "unit": metric.unit}}
+    rows = export_rows(found, unit=metric.unit, zone=zone)
+    return export_response(fmt, name=metric.name, header=header, rows=rows)

@@ -82,7 +82,7 @@ def test_import_contracts_hold():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken." in result.stdout
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
 
 
 @pytest.mark.parametrize("path", layer_files("orchestrators"), ids=lambda p: p.parent.name)

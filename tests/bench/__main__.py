@@ -1,0 +1,82 @@
+"""Run every bench on a fresh database and write one markdown report.
+
+    python -m tests.bench [--runs 300] [--warmup 20] [--output bench-report.md]
+
+The database is created for the run and dropped after it, like the test runner's, so
+the bench never touches dev data. It is PostgreSQL, the production database; SQLite
+numbers say little about production, so they need `BENCH_ALLOW_SQLITE=1`.
+"""
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+BENCHES = ("tests.bench.record",)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=300, help="timed requests per path")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per path first")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    args = parser.parse_args()
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.bench.settings"
+    import django
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    django.setup()
+    if connection.vendor == "sqlite" and os.environ.get("BENCH_ALLOW_SQLITE") != "1":
+        print(
+            "The bench runs on PostgreSQL, but DATABASE_URL points to SQLite. Point it to "
+            "PostgreSQL (unset, it is postgres://postgres@127.0.0.1:5432/goaltrack), or set "
+            "BENCH_ALLOW_SQLITE=1 to time SQLite anyway.",
+            file=sys.stderr,
+        )
+        return 2
+
+    setup_test_environment()
+    original_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False
+    )
+    try:
+        header = _header(connection, args.runs, args.warmup)
+        sections = [
+            importlib.import_module(name).run(runs=args.runs, warmup=args.warmup)
+            for name in BENCHES
+        ]
+    finally:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+        teardown_test_environment()
+    report = "\n\n".join([header, *sections]) + "\n"
+    if args.output:
+        args.output.write_text(report, encoding="utf-8")
+    print(report, end="")
+    return 0
+
+
+def _header(connection, runs: int, warmup: int) -> str:
+    import django
+
+    version = ".".join(str(part) for part in connection.get_database_version())
+    return "\n".join(
+        [
+            "# Goaltrack benchmarks",
+            "",
+            f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            f"- Database: {connection.display_name} {version}, "
+            f"`{connection.settings_dict['NAME']}` (created for this run)",
+            f"- Django {django.get_version()}, Python {platform.python_version()}",
+            f"- N = {runs} timed requests per path, interleaved, "
+            f"after {warmup} warm-up requests each",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,4 +14,7 @@ class UserTimeZoneMiddleware:
             timezone.activate(preferences_for(request.user).zone)
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

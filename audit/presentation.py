@@ -50,10 +50,21 @@ def _shown(value, zone: ZoneInfo) -> str:
 
 
 def history_items(
-    entries: Iterable[AuditEntry], *, nouns: Mapping[str, str], labels: Mapping[str, str], zone
+    entries: Iterable[AuditEntry],
+    *,
+    nouns: Mapping[str, str],
+    labels: Mapping[str, str],
+    zone: ZoneInfo,
+    value_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[HistoryItem]:
     """Each entry as a headline ("Changed the goal"), and for changes the fields that
-    moved, labelled with `labels` (fields without a label are not shown)."""
+    moved, labelled with `labels` (fields without a label are not shown); coded values
+    ("archived") read as `value_labels` names them."""
+    value_labels = value_labels or {}
+
+    def shown(field: str, value) -> str:
+        return value_labels.get(field, {}).get(value) or _shown(value, zone)
+
     items = []
     for entry in entries:
         noun = nouns.get(entry.subject_type, entry.subject_type)
@@ -63,7 +74,7 @@ def history_items(
         changes = []
         if entry.action == Action.UPDATED:
             changes = [
-                ChangeLine(labels[field], _shown(before, zone), _shown(after, zone))
+                ChangeLine(labels[field], shown(field, before), shown(field, after))
                 for field, (before, after) in entry.changes.items()
                 if field in labels
             ]

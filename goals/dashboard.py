@@ -94,9 +94,22 @@ HISTORY_LABELS = {
 HISTORY_NOUNS = {"goal": "the goal", "measurement": "a measurement"}
 
 
+def _history_value_labels() -> dict[str, dict[str, str]]:
+    coded = {
+        field.name: {str(value): str(label) for value, label in field.choices}
+        for field in Goal._meta.fields
+        if field.choices and field.name in AUDITED_FIELDS
+    }
+    return {**coded, "kind": dict(kinds.choices())}
+
+
 def goal_history(goal: Goal, *, zone) -> list[HistoryItem]:
     return history_items(
-        selectors.goal_history(goal), nouns=HISTORY_NOUNS, labels=HISTORY_LABELS, zone=zone
+        selectors.goal_history(goal),
+        nouns=HISTORY_NOUNS,
+        labels=HISTORY_LABELS,
+        zone=zone,
+        value_labels=_history_value_labels(),
     )
 
 
@@ -121,5 +134,5 @@ def goal_export_header(user, goal: Goal, *, now: dt.datetime) -> dict:
             **snapshot(goal, AUDITED_FIELDS),
             "metric": {"id": goal.metric_id, "name": goal.metric.name, "unit": goal.metric.unit},
         },
-        "progress": card.progress.model_dump(mode="json"),
+        "progress": card.progress.model_dump(),
     }

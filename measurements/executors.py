@@ -34,6 +34,7 @@ SNAPSHOT_FIELDS = (
     "note",
     "source",
     "external_id",
+    "submission_token",
     "created",
 )
 
@@ -130,10 +131,13 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
     try:
         with transaction.atomic():
             measurement.save()
-    except IntegrityError:
+    except IntegrityError as exc:
         existing = _already_recorded(command)
         if existing is None:
-            raise
+            raise Conflict(
+                f"This metric already has a measurement from {command.source} "
+                f"with the external id “{command.external_id}”."
+            ) from exc
         return Result.success(_data(existing, replayed=True))
     _audit(
         measurement,

@@ -6,11 +6,13 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from config.numbers import plain
@@ -48,6 +50,20 @@ def export_rows(measurements: QuerySet, *, unit: str, zone: ZoneInfo) -> Iterato
         }
 
 
+def json_ready(value: Any) -> Any:
+    """Python values as the export writes them: numbers as written (no float, no
+    trailing zeros), dates and times in ISO 8601."""
+    if isinstance(value, dict):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
 def _chunked(pieces: Iterable[str]) -> Iterator[str]:
     """Join small pieces into chunks of about `BYTES_PER_CHUNK`: one write per row
     would make a million small writes to the socket."""
@@ -79,7 +95,7 @@ def csv_pieces(rows: Iterable[dict[str, str]]) -> Iterator[str]:
 
 def json_pieces(header: dict[str, Any], rows: Iterable[dict[str, str]]) -> Iterator[str]:
     """`{...header, "measurements": [rows]}`, written as the rows arrive."""
-    opening = json.dumps({**header, "measurements": []}, indent=None)
+    opening = json.dumps(json_ready({**header, "measurements": []}))
     yield opening[: -len("[]}")] + "["
     separator = ""
     for row in rows:
@@ -94,6 +110,6 @@ def export_response(
     """The streamed download, named after what it holds and the day it was made."""
     pieces = csv_pieces(rows) if fmt == "csv" else json_pieces(header, rows)
     response = StreamingHttpResponse(_chunked(pieces), content_type=FORMATS[fmt])
-    filename = f"{slugify(name) or 'export'}-{dt.date.today().isoformat()}.{fmt}"
+    filename = f"{slugify(name) or 'export'}-{timezone.localdate().isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

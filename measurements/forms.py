@@ -11,12 +11,39 @@ from .units import Reading, UnitError, read
 DATE = {"type": "date"}
 
 
+class WallClockField(forms.DateTimeField):
+    """A time as read on a clock in the owner's zone. In the hour that repeats when the
+    clocks go back it means the first of the two; a time the clocks skip when they go
+    forward is refused in plain words."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code != "ambiguous_timezone":
+                raise
+        naive = dt.datetime.fromisoformat(str(value).strip())
+        zone = timezone.get_current_timezone()
+        moment = naive.replace(tzinfo=zone)
+        if moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+            raise forms.ValidationError(
+                "That time does not exist here: the clocks skipped it.", code="imaginary"
+            )
+        return moment
+
+
+def wall_minute(moment: dt.datetime) -> dt.datetime:
+    """The minute a clock in the current zone shows at `moment`."""
+    local = timezone.localtime(moment)
+    return local.replace(tzinfo=None, fold=0, second=0, microsecond=0)
+
+
 class QuickEntryForm(forms.Form):
     """A value, in the metric's unit or another compatible one ("180 lb"), and
     optionally when and a note; the time defaults to now."""
 
     value = forms.CharField(max_length=60, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    measured_at = forms.DateTimeField(
+    measured_at = WallClockField(
         required=False,
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -63,10 +90,11 @@ class MeasurementForm(QuickEntryForm):
         }
 
     def clean_measured_at(self):
-        """The input shows minutes: an unchanged minute keeps the stored seconds."""
+        """The input shows the minute on the owner's clock: an unchanged minute keeps
+        the stored time, seconds and all (and which of a repeated hour it was)."""
         entered = self.cleaned_data["measured_at"]
         stored = self.measurement.measured_at
-        if entered == stored.replace(second=0, microsecond=0):
+        if entered is not None and wall_minute(entered) == wall_minute(stored):
             return stored
         return entered
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
-from config.envelope import NotFound
+from config.envelope import FieldError, NotFound, ValidationFailed
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
@@ -279,7 +279,16 @@ def metric_export(request, metric_id: int, fmt: str):
     if fmt not in FORMATS:
         raise NotFound("There is no such export format.")
     zone = timezone.get_current_timezone()
-    since, until = HistoryFilterForm(request.GET).moments(zone)
+    dates = HistoryFilterForm(request.GET)
+    if not dates.is_valid():
+        raise ValidationFailed(
+            "The date range is not valid.",
+            fields=[
+                FieldError(field=field, message=" ".join(errors))
+                for field, errors in dates.errors.items()
+            ],
+        )
+    since, until = dates.moments(zone)
     set_phase(Phase.RENDER)
     found = selectors.measurements_for_export(metric_id=metric.id, since=since, until=until)
     header = {"metric": {"id": metric.id, "name": metric.name, "unit": metric.unit}}

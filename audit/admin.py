@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
 
-from .models import AuditEntry
+from . import trail
+from .models import Action, AuditEntry
 
 
 @admin.register(AuditEntry)
@@ -22,3 +25,52 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """A model admin whose saves and deletes are on the audit trail like any other
+    change, with the admin as actor and channel "admin", in the admin's transaction."""
+
+    audit_subject: str
+    audit_fields: tuple[str, ...]
+
+    def audit_owner_id(self, obj) -> int:
+        raise NotImplementedError
+
+    def audit_metric_id(self, obj) -> int | None:
+        return None
+
+    def _audit(self, request, obj, action: Action, *, before=None, after=None) -> None:
+        trail.record(
+            action=action,
+            subject_type=self.audit_subject,
+            subject_id=obj.pk,
+            owner_id=self.audit_owner_id(obj),
+            actor_id=request.user.pk,
+            summary=str(obj),
+            now=timezone.now(),
+            before=before,
+            after=after,
+            metric_id=self.audit_metric_id(obj),
+        )
+
+    def save_model(self, request, obj, form, change):
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
+        before = trail.snapshot(stored, self.audit_fields) if stored else None
+        super().save_model(request, obj, form, change)
+        action = Action.UPDATED if change else Action.CREATED
+        self._audit(
+            request, obj, action, before=before, after=trail.snapshot(obj, self.audit_fields)
+        )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit(request, obj, Action.DELETED, before=trail.snapshot(obj, self.audit_fields))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                before = trail.snapshot(obj, self.audit_fields)
+                self._audit(request, obj, Action.DELETED, before=before)
+            super().delete_queryset(request, queryset)

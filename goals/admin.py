@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.utils import timezone
 
 from accounts.selectors import preferences_for
+from audit.admin import AuditedModelAdmin
 
-from .models import Goal
+from .models import AUDITED_FIELDS, Goal
 from .progress import progress_for_goal
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(AuditedModelAdmin):
     list_display = [
         "title",
         "kind",
@@ -24,6 +25,14 @@ class GoalAdmin(admin.ModelAdmin):
     list_select_related = ["metric", "owner"]
     raw_id_fields = ["metric"]
     readonly_fields = ["progress", "created", "updated", "deleted_at"]
+    audit_subject = "goal"
+    audit_fields = AUDITED_FIELDS
+
+    def audit_owner_id(self, goal: Goal) -> int:
+        return goal.owner_id
+
+    def audit_metric_id(self, goal: Goal) -> int:
+        return goal.metric_id
 
     @admin.display(description="Progress now")
     def progress(self, goal: Goal) -> str:

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Measurement, Metric
+from audit.admin import AuditedModelAdmin
+
+from .models import SNAPSHOT_FIELDS, Measurement, Metric
 
 
 @admin.register(Metric)
@@ -13,7 +15,7 @@ class MetricAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(AuditedModelAdmin):
     list_display = ["measured_at", "metric", "value", "source", "owner", "note"]
     list_filter = ["source", "measured_at"]
     search_fields = ["metric__name", "note", "external_id", "metric__owner__username"]
@@ -21,6 +23,14 @@ class MeasurementAdmin(admin.ModelAdmin):
     date_hierarchy = "measured_at"
     raw_id_fields = ["metric"]
     readonly_fields = ["created", "updated"]
+    audit_subject = "measurement"
+    audit_fields = SNAPSHOT_FIELDS
+
+    def audit_owner_id(self, measurement: Measurement) -> int:
+        return measurement.metric.owner_id
+
+    def audit_metric_id(self, measurement: Measurement) -> int:
+        return measurement.metric_id
 
     @admin.display(ordering="metric__owner__username")
     def owner(self, measurement: Measurement):

@@ -19,24 +19,11 @@ from .contracts import (
     MetricData,
     RecordMeasurement,
 )
-from .models import Measurement, Metric
+from .models import SNAPSHOT_FIELDS, Measurement, Metric
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 
-#: Everything needed to bring a deleted measurement back from its audit entry.
-SNAPSHOT_FIELDS = (
-    "metric_id",
-    "value",
-    "original_value",
-    "original_unit",
-    "measured_at",
-    "note",
-    "source",
-    "external_id",
-    "submission_token",
-    "created",
-)
 
 SUBJECT = "measurement"
 

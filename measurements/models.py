@@ -7,6 +7,20 @@ from config.numbers import plain
 
 from .choices import Source
 
+#: Everything needed to bring a deleted measurement back from its audit entry.
+SNAPSHOT_FIELDS = (
+    "metric_id",
+    "value",
+    "original_value",
+    "original_unit",
+    "measured_at",
+    "note",
+    "source",
+    "external_id",
+    "submission_token",
+    "created",
+)
+
 
 class Metric(models.Model):
     """Something a person measures ("weight", "running distance"), in one unit."""

@@ -37,6 +37,7 @@ install: $(VENV)/.installed
 
 run: install .secret_key
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(PY) manage.py demo_seed
 	@echo "Serving on http://127.0.0.1:8000 (and a background task worker). Ctrl-C stops both."

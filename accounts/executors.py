@@ -5,10 +5,11 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from config.envelope import Result, ValidationFailed
+from config.envelope import NotFound, Result, ValidationFailed
 
-from .contracts import AccountData, SignUp, UpdatePreferences
-from .models import Profile
+from . import tokens
+from .contracts import AccountData, ApiTokenData, CreateApiToken, SignUp, UpdatePreferences
+from .models import ApiToken, Profile
 
 
 def _data(profile: Profile) -> AccountData:
@@ -42,3 +43,39 @@ def profile_update(*, user_id: int, command: UpdatePreferences) -> Result:
     profile.full_clean(exclude=["user"])
     profile.save()
     return Result.success(_data(profile))
+
+
+@transaction.atomic(durable=True)
+def api_token_create(*, user_id: int, command: CreateApiToken, now: dt.datetime) -> Result:
+    """Make a token; the envelope carries its secret, which is stored only as a digest."""
+    secret = tokens.new_secret()
+    token = ApiToken.objects.create(
+        user_id=user_id,
+        name=command.name,
+        prefix=secret[: tokens.SHOWN_PREFIX_LENGTH],
+        digest=tokens.digest(secret),
+        created=now,
+    )
+    return Result.success(
+        ApiTokenData(id=token.id, name=token.name, prefix=token.prefix, secret=secret)
+    )
+
+
+@transaction.atomic(durable=True)
+def api_token_revoke(*, user_id: int, token_id: int, now: dt.datetime) -> Result:
+    token = (
+        ApiToken.objects.select_for_update()
+        .filter(id=token_id, user_id=user_id, revoked__isnull=True)
+        .first()
+    )
+    if token is None:
+        raise NotFound("There is no such token, or it was revoked already.")
+    token.revoked = now
+    token.save(update_fields=["revoked"])
+    return Result.success(ApiTokenData(id=token.id, name=token.name, prefix=token.prefix))
+
+
+def api_token_mark_used(*, token_id: int, now: dt.datetime, every: dt.timedelta) -> None:
+    """Note when a token was last used, at most once per `every`: one conditional
+    UPDATE, not a write on every request."""
+    ApiToken.objects.filter(id=token_id).exclude(last_used__gt=now - every).update(last_used=now)

@@ -25,3 +25,9 @@ class SignUpForm(UserCreationForm):
 class PreferencesForm(forms.Form):
     time_zone = forms.ChoiceField(choices=time_zone_choices)
     week_start = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, label="Weeks start on")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=80, help_text="What will use it: “Phone shortcut”, “Scale sync script”."
+    )

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from .models import Profile, Weekday
+from . import tokens
+from .models import ApiToken, Profile, Weekday
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,18 @@ def preferences_for(user) -> Preferences:
 
 def user_for_login(*, user_id: int):
     return get_user_model().objects.get(id=user_id)
+
+
+def api_tokens_for(*, user_id: int):
+    return ApiToken.objects.filter(user_id=user_id, revoked__isnull=True)
+
+
+def api_token_for_secret(secret: str) -> ApiToken | None:
+    """The live token with this secret, with its user (active ones only)."""
+    if not secret.startswith(tokens.PREFIX):
+        return None
+    return (
+        ApiToken.objects.select_related("user", "user__profile")
+        .filter(digest=tokens.digest(secret), revoked__isnull=True, user__is_active=True)
+        .first()
+    )

@@ -29,4 +29,6 @@ urlpatterns = [
         name="password_changed",
     ),
     path("preferences/", views.preferences, name="preferences"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

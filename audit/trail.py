@@ -28,7 +28,7 @@ def snapshot(instance, fields: Iterable[str]) -> dict[str, Any]:
     return {field: _json(getattr(instance, field)) for field in fields}
 
 
-def record(
+def entry(
     *,
     action: Action,
     subject_type: str,
@@ -41,9 +41,9 @@ def record(
     after: dict[str, Any] | None = None,
     metric_id: int | None = None,
 ) -> AuditEntry | None:
-    """Write one entry with the fields that differ between `before` and `after`. An
-    update that changed nothing writes nothing. The channel and correlation id are the
-    request's (or the task's), from the request context."""
+    """An unsaved entry with the fields that differ between `before` and `after` (for
+    `bulk_create`), or None for an update that changed nothing. The channel and
+    correlation id are the request's (or the task's), from the request context."""
     before, after = before or {}, after or {}
     changes = {
         field: [before.get(field), after.get(field)]
@@ -52,7 +52,7 @@ def record(
     }
     if action == Action.UPDATED and not changes:
         return None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         at=now,
         owner_id=owner_id,
         actor_id=actor_id,
@@ -65,3 +65,11 @@ def record(
         channel=current_channel(),
         correlation_id=correlation_id(),
     )
+
+
+def record(**fields) -> AuditEntry | None:
+    """Write one entry (see `entry`) inside the caller's transaction."""
+    written = entry(**fields)
+    if written is not None:
+        written.save()
+    return written

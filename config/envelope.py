@@ -19,6 +19,10 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     PERMISSION_DENIED = "permission_denied"
     BAD_REQUEST = "bad_request"
+    UNAUTHENTICATED = "unauthenticated"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -59,6 +63,14 @@ class ApplicationError(Exception):
             code=self.code, message=self.message, phase=self.phase, fields=self.fields
         )
 
+    @classmethod
+    def from_detail(cls, detail: ErrorDetail) -> "ApplicationError":
+        """The failure an envelope carries, as an exception again (the API raises it
+        for its error handlers), keeping its code and phase."""
+        error = cls(detail.message, fields=list(detail.fields))
+        error.code, error.phase = detail.code, detail.phase
+        return error
+
 
 class ValidationFailed(ApplicationError):
     code = ErrorCode.VALIDATION_FAILED
@@ -96,6 +108,12 @@ class Result[DataT](BaseModel):
         if isinstance(error, ApplicationError):
             error = error.detail()
         return cls(ok=False, error=error)
+
+    def unwrap(self) -> DataT:
+        """The data of a success; a failure raises its error."""
+        if not self.ok:
+            raise ApplicationError.from_detail(self.error)
+        return self.data
 
     def with_affected(self, affected: list[str]) -> "Result":
         return self.model_copy(update={"affected": sorted(set(self.affected) | set(affected))})

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("metrics/", include("measurements.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

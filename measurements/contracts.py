@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from config.envelope import FieldError
+
 from .choices import Source
 
 MAX_ABS_VALUE = Decimal("999999999999")
@@ -26,12 +28,45 @@ class CreateMetric(BaseModel):
         return value
 
 
+class UpdateMetric(BaseModel):
+    """A new name. The unit stays: the stored values are in it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric_id: int
+    name: str = Field(min_length=1, max_length=80)
+
+    @field_validator("name")
+    @classmethod
+    def stripped(cls, value: str) -> str:
+        return CreateMetric.stripped(value)
+
+
+class MetricRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric_id: int
+
+
 class MetricData(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     name: str
     unit: str
+
+
+def storable_number(value: Decimal | None) -> Decimal | None:
+    """A number the Decimal(18, 6) column can hold, rounded to its six places."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise ValueError("Enter a number.")
+    if abs(value) > MAX_ABS_VALUE:
+        raise ValueError("That number is too large to store.")
+    if value.as_tuple().exponent < -6:
+        value = round(value, 6)
+    return value
 
 
 class MeasurementValues(BaseModel):
@@ -46,18 +81,7 @@ class MeasurementValues(BaseModel):
     original_unit: str = Field(default="", max_length=24)
     note: str = Field(default="", max_length=500)
 
-    @field_validator("value", "original_value")
-    @classmethod
-    def finite_and_bounded(cls, value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        if not value.is_finite():
-            raise ValueError("Enter a number.")
-        if abs(value) > MAX_ABS_VALUE:
-            raise ValueError("That number is too large to store.")
-        if value.as_tuple().exponent < -6:
-            value = round(value, 6)
-        return value
+    _storable = field_validator("value", "original_value")(storable_number)
 
 
 class RecordMeasurement(MeasurementValues):
@@ -92,3 +116,51 @@ class MeasurementData(BaseModel):
     original_unit: str = ""
     #: True when a repeated submission found this measurement already recorded.
     replayed: bool = False
+
+
+MAX_BATCH = 10_000
+
+
+class IngestItem(BaseModel):
+    """One measurement of a batch, as a device or another app sends it: a value in the
+    metric's unit or in `unit`, and an optional `external_id` that makes re-sending
+    it an update (or nothing) instead of a second measurement."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric_id: int
+    value: Decimal
+    unit: str = Field(default="", max_length=24)
+    measured_at: AwareDatetime
+    note: str = Field(default="", max_length=500)
+    external_id: str = Field(default="", max_length=200)
+
+    _storable = field_validator("value")(storable_number)
+
+
+class IngestRow(BaseModel):
+    """An item ready to write: converted to its metric's unit, at its index in the batch."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    metric_id: int
+    values: MeasurementValues
+    external_id: str = ""
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    fields: list[FieldError]
+
+
+class IngestCounts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = Field(default_factory=list)

@@ -5,19 +5,25 @@ arguments."""
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from audit import trail
 from audit.models import Action, AuditEntry
-from config.envelope import Conflict, NotFound, Result, ValidationFailed
+from config.envelope import Conflict, FieldError, NotFound, Result, ValidationFailed
 from config.numbers import plain
 
+from .choices import Source
 from .contracts import (
     CreateMetric,
     EditMeasurement,
+    IngestCounts,
+    IngestRow,
     MeasurementData,
     MeasurementValues,
     MetricData,
     RecordMeasurement,
+    Rejection,
+    UpdateMetric,
 )
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 
@@ -50,12 +56,43 @@ def metric_create(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> 
     return Result.success(MetricData.model_validate(metric))
 
 
+def _locked_metric(metric_id: int, owner_id: int) -> Metric:
+    metric = Metric.objects.select_for_update().filter(id=metric_id, owner_id=owner_id).first()
+    if metric is None:
+        raise NotFound("There is no such metric.")
+    return metric
+
+
+@transaction.atomic(durable=True)
+def metric_rename(*, owner_id: int, command: UpdateMetric, now: dt.datetime) -> Result:
+    metric = _locked_metric(command.metric_id, owner_id)
+    taken = Metric.objects.filter(owner_id=owner_id, name__iexact=command.name)
+    if taken.exclude(id=metric.id).exists():
+        raise ValidationFailed.on("name", f"You already have a metric called “{command.name}”.")
+    metric.name = command.name
+    metric.save(update_fields=["name"])
+    return Result.success(MetricData.model_validate(metric))
+
+
+@transaction.atomic(durable=True)
+def metric_delete(*, owner_id: int, metric_id: int, now: dt.datetime) -> Result:
+    """Delete a metric and its measurements; refused while goals are built on it."""
+    metric = _locked_metric(metric_id, owner_id)
+    data = MetricData.model_validate(metric)
+    try:
+        with transaction.atomic():
+            metric.delete()
+    except ProtectedError as exc:
+        raise Conflict("Goals are built on this metric; delete or move them first.") from exc
+    return Result.success(data)
+
+
 def _check_time(command: MeasurementValues, now: dt.datetime) -> None:
     if command.measured_at > now + FUTURE_TOLERANCE:
         raise ValidationFailed.on("measured_at", "That time is in the future.")
 
 
-def _audit(
+def _audit_fields(
     measurement: Measurement,
     action: Action,
     *,
@@ -63,20 +100,25 @@ def _audit(
     now: dt.datetime,
     before: dict | None = None,
     after: dict | None = None,
-) -> None:
+) -> dict:
+    """What the audit trail says of a change to `measurement`."""
     metric = measurement.metric
-    trail.record(
-        action=action,
-        subject_type=SUBJECT,
-        subject_id=measurement.id,
-        owner_id=metric.owner_id,
-        actor_id=actor_id,
-        summary=f"{plain(measurement.value)} {metric.unit}",
-        now=now,
-        before=before,
-        after=after,
-        metric_id=metric.id,
-    )
+    return {
+        "action": action,
+        "subject_type": SUBJECT,
+        "subject_id": measurement.id,
+        "owner_id": metric.owner_id,
+        "actor_id": actor_id,
+        "summary": f"{plain(measurement.value)} {metric.unit}",
+        "now": now,
+        "before": before,
+        "after": after,
+        "metric_id": metric.id,
+    }
+
+
+def _audit(measurement: Measurement, action: Action, **fields) -> None:
+    trail.record(**_audit_fields(measurement, action, **fields))
 
 
 def _data(measurement: Measurement, *, replayed: bool = False) -> MeasurementData:
@@ -227,3 +269,118 @@ def measurement_restore(
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
     return Result.success(_data(measurement))
+
+
+INGEST_CHUNK = 1000
+CHANGEABLE = ("value", "original_value", "original_unit", "measured_at", "note")
+
+
+def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, str], Measurement]:
+    """The stored measurements the rows' external ids name, by (metric, external id)."""
+    found: dict[tuple[int, str], Measurement] = {}
+    keyed = [row for row in rows if row.external_id]
+    for start in range(0, len(keyed), INGEST_CHUNK):
+        chunk = keyed[start : start + INGEST_CHUNK]
+        for measurement in Measurement.objects.select_related("metric").filter(
+            metric_id__in={row.metric_id for row in chunk},
+            source=source,
+            external_id__in={row.external_id for row in chunk},
+        ):
+            found[(measurement.metric_id, measurement.external_id)] = measurement
+    return found
+
+
+@transaction.atomic(durable=True)
+def measurements_ingest(
+    *, owner_id: int, rows: list[IngestRow], source: Source, now: dt.datetime
+) -> Result:
+    """Write a batch in one transaction, upserting by (metric, source, external id): a
+    new id creates, a known one with other values updates, a known one with the same
+    values changes nothing; rows without an external id always create. The same
+    external id twice in one batch is rejected the second time."""
+    metrics = {metric.id: metric for metric in Metric.objects.filter(owner_id=owner_id)}
+    existing = _existing_by_key(rows, source)
+    created, updated, rejections = [], [], []
+    unchanged = 0
+    seen: set[tuple[int, str]] = set()
+    audit = []
+    for row in rows:
+        metric = metrics.get(row.metric_id)
+        if metric is None:
+            rejections.append(_rejected(row.index, "metric_id", "There is no such metric."))
+            continue
+        if row.values.measured_at > now + FUTURE_TOLERANCE:
+            rejections.append(_rejected(row.index, "measured_at", "That time is in the future."))
+            continue
+        key = (row.metric_id, row.external_id)
+        if row.external_id and key in seen:
+            rejections.append(
+                _rejected(row.index, "external_id", "This external id is twice in the batch.")
+            )
+            continue
+        seen.add(key)
+        stored = existing.get(key) if row.external_id else None
+        if stored is None:
+            created.append(
+                Measurement(
+                    metric=metric,
+                    source=source,
+                    external_id=row.external_id,
+                    created=now,
+                    updated=now,
+                    **row.values.model_dump(),
+                )
+            )
+            continue
+        before = trail.snapshot(stored, SNAPSHOT_FIELDS)
+        for field in CHANGEABLE:
+            setattr(stored, field, getattr(row.values, field))
+        if trail.snapshot(stored, SNAPSHOT_FIELDS) == before:
+            unchanged += 1
+            continue
+        stored.updated = now
+        updated.append(stored)
+        audit.append(
+            _audit_fields(
+                stored,
+                Action.UPDATED,
+                actor_id=owner_id,
+                now=now,
+                before=before,
+                after=trail.snapshot(stored, SNAPSHOT_FIELDS),
+            )
+        )
+    try:
+        with transaction.atomic():
+            Measurement.objects.bulk_create(created, batch_size=INGEST_CHUNK)
+    except IntegrityError as exc:
+        raise Conflict(
+            "Another request wrote some of these external ids at the same moment; "
+            "send the batch again."
+        ) from exc
+    Measurement.objects.bulk_update(updated, [*CHANGEABLE, "updated"], batch_size=INGEST_CHUNK)
+    audit.extend(
+        _audit_fields(
+            measurement,
+            Action.CREATED,
+            actor_id=owner_id,
+            now=now,
+            after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+        )
+        for measurement in created
+    )
+    entries = [trail.entry(**fields) for fields in audit]
+    AuditEntry.objects.bulk_create([e for e in entries if e], batch_size=INGEST_CHUNK)
+    return Result.success(
+        IngestCounts(
+            created=len(created),
+            updated=len(updated),
+            unchanged=unchanged,
+            rejected=len(rejections),
+            rejections=rejections,
+        )
+    )
+
+
+def _rejected(index: int, field: str, message: str) -> Rejection:
+    return Rejection(index=index, fields=[FieldError(field=field, message=message)])

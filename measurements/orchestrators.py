@@ -5,7 +5,9 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial
 
-from config.envelope import ApplicationError, Result
+from pydantic import ValidationError
+
+from config.envelope import ApplicationError, FieldError, Result, ValidationFailed
 from config.orchestration import execute
 from config.request_context import Phase, set_phase
 from config.revalidation import METRICS_LIST, metric_key
@@ -13,7 +15,22 @@ from config.revalidation import METRICS_LIST, metric_key
 from . import dependents
 from . import executors as measurement_executors
 from . import selectors as measurement_selectors
-from .contracts import CreateMetric, EditMeasurement, MeasurementRef, RecordMeasurement
+from .choices import Source
+from .contracts import (
+    MAX_BATCH,
+    CreateMetric,
+    EditMeasurement,
+    IngestCounts,
+    IngestItem,
+    IngestRow,
+    MeasurementRef,
+    MeasurementValues,
+    MetricRef,
+    RecordMeasurement,
+    Rejection,
+    UpdateMetric,
+)
+from .units import UnitError, convert
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
 """How long a deleted measurement can be brought back with Undo."""
@@ -137,3 +154,121 @@ def undelete_measurement(
         ),
         resolve_dependents=resolve_dependents,
     )
+
+
+def rename_metric(
+    command: UpdateMetric,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=measurement_executors,
+    selectors=measurement_selectors,
+    resolve_dependents=dependents.keys_for_metrics,
+) -> Result:
+    """A metric's name shows on its goals too."""
+    result = _changing_metric_data(
+        find_metric=lambda: (
+            selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id).id
+        ),
+        action=partial(executors.metric_rename, owner_id=actor_id, command=command, now=now),
+        resolve_dependents=resolve_dependents,
+    )
+    return result.with_affected([METRICS_LIST]) if result.ok else result
+
+
+def delete_metric(
+    command: MetricRef,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    executors=measurement_executors,
+    selectors=measurement_selectors,
+) -> Result:
+    try:
+        set_phase(Phase.AUTHORIZE)
+        selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    result = execute(
+        partial(executors.metric_delete, owner_id=actor_id, metric_id=command.metric_id, now=now)
+    )
+    affected = [METRICS_LIST, metric_key(command.metric_id)]
+    return result.with_affected(affected) if result.ok else result
+
+
+def _errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(
+            field=".".join(str(part) for part in error["loc"]) or "item",
+            message=error["msg"].removeprefix("Value error, "),
+            code=error["type"],
+        )
+        for error in exc.errors()
+    ]
+
+
+def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | Rejection:
+    """One raw item as a row to write, converted to its metric's unit, or why not."""
+    try:
+        item = IngestItem.model_validate(raw)
+    except ValidationError as exc:
+        return Rejection(index=index, fields=_errors(exc))
+    if item.metric_id not in units:
+        message = "There is no such metric."
+        return Rejection(index=index, fields=[FieldError(field="metric_id", message=message)])
+    try:
+        reading = convert(item.value, item.unit, units[item.metric_id])
+        values = MeasurementValues(
+            value=reading.value,
+            original_value=reading.original_value,
+            original_unit=reading.original_unit,
+            measured_at=item.measured_at,
+            note=item.note,
+        )
+    except UnitError as exc:
+        return Rejection(index=index, fields=[FieldError(field="unit", message=str(exc))])
+    except ValidationError as exc:
+        return Rejection(index=index, fields=_errors(exc))
+    return IngestRow(
+        index=index, metric_id=item.metric_id, values=values, external_id=item.external_id
+    )
+
+
+def ingest_measurements(
+    items: list[object],
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    source: Source = Source.API,
+    executors=measurement_executors,
+    selectors=measurement_selectors,
+    resolve_dependents=dependents.keys_for_metrics,
+) -> Result:
+    """A batch from a device, a script or an import. Each item is checked on its own:
+    the valid ones are written (one transaction), the others come back as rejections
+    with their index and field errors. Everything built on a metric that got data is
+    affected."""
+    set_phase(Phase.VALIDATE)
+    if len(items) > MAX_BATCH:
+        return Result.failure(
+            ValidationFailed.on(
+                "items", f"A batch holds at most {MAX_BATCH:,} measurements, not {len(items):,}."
+            )
+        )
+    set_phase(Phase.AUTHORIZE)
+    units = {m.id: m.unit for m in selectors.metrics_for_owner(owner_id=actor_id)}
+    set_phase(Phase.PLAN)
+    checked = [_ingest_row(index, raw, units) for index, raw in enumerate(items)]
+    rows = [row for row in checked if isinstance(row, IngestRow)]
+    refused = [row for row in checked if isinstance(row, Rejection)]
+    result = execute(
+        partial(executors.measurements_ingest, owner_id=actor_id, rows=rows, source=source, now=now)
+    )
+    if not result.ok:
+        return result
+    written: IngestCounts = result.data
+    rejections = sorted([*refused, *written.rejections], key=lambda rejection: rejection.index)
+    counts = written.model_copy(update={"rejected": len(rejections), "rejections": rejections})
+    touched = sorted({row.metric_id for row in rows})
+    affected = resolve_dependents(touched) if written.created or written.updated else []
+    return Result.success(counts, affected=affected)

@@ -98,15 +98,20 @@ class MeasurementPage:
 
 def measurements_page(
     *,
-    metric_id: int,
+    metric_id: int | None = None,
+    owner_id: int | None = None,
     after: Cursor | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     size: int = 50,
 ) -> MeasurementPage:
-    """One page of a metric's measurements, newest first, optionally within
-    [since, until), continuing after `after`."""
-    rows = Measurement.objects.filter(metric_id=metric_id)
+    """One page of a metric's measurements (or of all the owner's), newest first,
+    optionally within [since, until), continuing after `after`."""
+    rows = Measurement.objects.select_related("metric")
+    if metric_id is not None:
+        rows = rows.filter(metric_id=metric_id)
+    if owner_id is not None:
+        rows = rows.filter(metric__owner_id=owner_id)
     if since is not None:
         rows = rows.filter(measured_at__gte=since)
     if until is not None:

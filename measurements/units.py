@@ -54,7 +54,12 @@ def read(entry: str, metric_unit: str) -> Reading:
         number = Decimal(match["number"].replace(",", "."))
     except InvalidOperation as exc:
         raise UnitError("Enter a number.") from exc
-    unit = match["unit"]
+    return convert(number, match["unit"], metric_unit)
+
+
+def convert(number: Decimal, unit: str, metric_unit: str) -> Reading:
+    """`number` in `unit` (empty: the metric's own), in `metric_unit`."""
+    unit = unit.strip()
     if not unit or unit.casefold() == metric_unit.strip().casefold():
         return Reading(value=number)
 

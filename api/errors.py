@@ -1,0 +1,98 @@
+"""Every API error as one JSON shape, `{"error": {code, message, phase,
+correlation_id, fields}}`, with its status: the same `error_response` the pages use."""
+
+import logging
+import math
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from config.envelope import ApplicationError, ErrorCode, ErrorDetail, FieldError
+from config.errors import error_response
+from config.request_context import current_phase
+
+from .parser import BodyNotJson
+
+logger = logging.getLogger(__name__)
+
+CODE_BY_STATUS = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.BAD_REQUEST,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_FAILED,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+def _answer(request, code: ErrorCode, message: str, fields=(), status: int | None = None):
+    detail = ErrorDetail(code=code, message=message, phase=current_phase(), fields=list(fields))
+    return error_response(request, detail, status=status)
+
+
+def _field_name(location) -> str:
+    """`("body", "payload", "items", 3, "value")` → `items.3.value`."""
+    parts = [str(part) for part in location]
+    while parts and parts[0] in {"body", "query", "path", "payload", "filters"}:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+def validation_failed(request, exc: ValidationError):
+    fields = [
+        FieldError(
+            field=_field_name(error.get("loc", ())),
+            message=error.get("msg", "Not valid.").removeprefix("Value error, "),
+            code=error.get("type", "invalid"),
+        )
+        for error in exc.errors
+    ]
+    return _answer(request, ErrorCode.VALIDATION_FAILED, "Some fields need another look.", fields)
+
+
+def http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, BodyNotJson):
+        return _answer(request, ErrorCode.BAD_REQUEST, str(exc.__cause__))
+    if isinstance(exc, AuthenticationError):
+        return _answer(
+            request,
+            ErrorCode.UNAUTHENTICATED,
+            "Sign in, or send Authorization: Bearer <token> (API tokens are made on the "
+            "API tokens page).",
+        )
+    code = CODE_BY_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
+    response = _answer(request, code, str(exc), status=exc.status_code)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
+    return response
+
+
+def application_error(request, exc: ApplicationError):
+    return error_response(request, exc.detail())
+
+
+def not_found(request, exc):
+    return _answer(request, ErrorCode.NOT_FOUND, "There is nothing here, or it is not yours.")
+
+
+def unexpected(request, exc: Exception):
+    logger.exception("Unexpected error in an API call", exc_info=exc)
+    return _answer(
+        request,
+        ErrorCode.INTERNAL_ERROR,
+        "An unexpected error stopped this request, and the change it was making was not "
+        "saved. Quote the correlation id if you report it.",
+    )
+
+
+def install(api: NinjaAPI) -> None:
+    api.add_exception_handler(ValidationError, validation_failed)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(ApplicationError, application_error)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(Exception, unexpected)

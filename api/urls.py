@@ -1,0 +1,45 @@
+"""The JSON API, `/api/v1/`: the routers live beside their apps' views; this module
+puts them together with authentication, the body parser and the error handlers. The
+schema is at `/api/v1/openapi.json`, the interactive docs at `/api/v1/docs`, both
+served from the app itself."""
+
+from django.urls import path
+from ninja import NinjaAPI
+
+from goals.api import router as goals
+from measurements.api import measurements, metrics
+
+from . import errors
+from .auth import AUTH
+from .parser import StrictJsonParser
+
+api = NinjaAPI(
+    title="Goaltrack API",
+    version="1",
+    description=(
+        "Record measurements and read progress. Authenticate with a personal token "
+        "(`Authorization: Bearer gt_…`) or a signed-in session with its CSRF token. "
+        "Every POST takes an `Idempotency-Key`. Errors have one shape: "
+        '`{"error": {"code", "message", "phase", "correlation_id", "fields"}}`.'
+    ),
+    auth=AUTH,
+    parser=StrictJsonParser(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/metrics", metrics)
+api.add_router("/measurements", measurements)
+api.add_router("/goals", goals)
+errors.install(api)
+
+
+def _open_to_the_api_auth(patterns):
+    """The API authenticates each operation itself (401 in JSON, never a redirect to
+    the login page), so the site-wide login requirement does not apply."""
+    for pattern in patterns:
+        pattern.callback.login_required = False
+    return patterns
+
+
+ninja_patterns, app_name, namespace = api.urls
+urlpatterns = [path("v1/", (_open_to_the_api_auth(ninja_patterns), app_name, namespace))]

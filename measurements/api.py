@@ -1,0 +1,256 @@
+"""The JSON API for metrics and measurements (`/api/v1/metrics`, `/api/v1/measurements`).
+
+Like the pages' views: parse into the same commands, call the same orchestrators,
+turn the envelope into a response. Failed envelopes raise, and the API's error
+handlers answer them in the one error shape.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import AwareDatetime, ConfigDict, PlainSerializer
+
+from config.envelope import ValidationFailed
+from config.numbers import plain
+from config.request_context import Phase, set_phase
+
+from . import selectors
+from .contracts import (
+    MAX_BATCH,
+    CreateMetric,
+    EditMeasurement,
+    IngestCounts,
+    MeasurementRef,
+    MetricRef,
+    RecordMeasurement,
+    UpdateMetric,
+)
+from .orchestrators import (
+    create_metric,
+    delete_measurement,
+    delete_metric,
+    edit_measurement,
+    ingest_measurements,
+    record_measurement,
+    rename_metric,
+)
+from .units import UnitError, convert
+
+Number = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
+OptionalNumber = Annotated[
+    Decimal | None, PlainSerializer(lambda v: None if v is None else plain(v), return_type=str)
+]
+
+metrics = Router(tags=["metrics"])
+measurements = Router(tags=["measurements"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Metrics
+
+
+class MetricIn(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    unit: str = Field(min_length=1, max_length=24, description="kg, km, h, workouts…")
+
+
+class MetricPatch(Strict):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class MetricOut(Schema):
+    id: int
+    name: str
+    unit: str
+    created: dt.datetime
+
+
+@metrics.get("", response=list[MetricOut], summary="Your metrics")
+def list_metrics(request):
+    return selectors.metrics_for_owner(owner_id=request.user.id)
+
+
+@metrics.post("", response={201: MetricOut}, summary="Create a metric")
+def create_metric_api(request, payload: MetricIn):
+    command = CreateMetric(name=payload.name, unit=payload.unit)
+    data = create_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
+    return Status(201, selectors.metric_for_owner(metric_id=data.id, owner_id=request.user.id))
+
+
+@metrics.get("/{metric_id}", response=MetricOut, summary="One metric")
+def get_metric(request, metric_id: int):
+    set_phase(Phase.AUTHORIZE)
+    return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
+
+
+@metrics.patch("/{metric_id}", response=MetricOut, summary="Rename a metric")
+def rename_metric_api(request, metric_id: int, payload: MetricPatch):
+    command = UpdateMetric(metric_id=metric_id, name=payload.name)
+    rename_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
+    return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
+
+
+@metrics.delete(
+    "/{metric_id}",
+    response={204: None},
+    summary="Delete a metric and its measurements (not while goals use it)",
+)
+def delete_metric_api(request, metric_id: int):
+    delete_metric(
+        MetricRef(metric_id=metric_id), actor_id=request.user.id, now=timezone.now()
+    ).unwrap()
+    return Status(204, None)
+
+
+# Measurements
+
+
+class MeasurementIn(Strict):
+    metric_id: int
+    value: Decimal = Field(description="In the metric's unit, or in `unit`.")
+    unit: str = Field(default="", max_length=24, description="e.g. lb for a kg metric")
+    measured_at: AwareDatetime | None = Field(
+        default=None, description="With its offset; now when left out."
+    )
+    note: str = Field(default="", max_length=500)
+    external_id: str = Field(default="", max_length=200)
+
+
+class MeasurementPatch(Strict):
+    value: Decimal | None = None
+    unit: str = Field(default="", max_length=24)
+    measured_at: AwareDatetime | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class MeasurementOut(Schema):
+    id: int
+    metric_id: int
+    value: Number
+    unit: str = Field(validation_alias="metric.unit")
+    original_value: OptionalNumber
+    original_unit: str
+    measured_at: dt.datetime
+    note: str
+    source: str
+    external_id: str
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class MeasurementPage(Schema):
+    items: list[MeasurementOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class MeasurementFilters(Schema):
+    metric_id: int | None = None
+    since: AwareDatetime | None = Field(default=None, description="From this moment on")
+    until: AwareDatetime | None = Field(default=None, description="Before this moment")
+    cursor: str | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class BatchIn(Strict):
+    items: list[dict[str, Any]] = Field(
+        max_length=MAX_BATCH,
+        description=(
+            "Up to 10,000 measurements, each like a single one (metric_id, value, unit, "
+            "measured_at, note, external_id). Items are checked one by one; the valid "
+            "ones are written, the others come back as rejections."
+        ),
+    )
+
+
+def _reading(value: Decimal, unit: str, metric_unit: str):
+    try:
+        return convert(value, unit, metric_unit)
+    except UnitError as exc:
+        raise ValidationFailed.on("unit", str(exc)) from exc
+
+
+def _owned(request, measurement_id: int):
+    set_phase(Phase.AUTHORIZE)
+    return selectors.measurement_for_owner(measurement_id=measurement_id, owner_id=request.user.id)
+
+
+@measurements.get("", response=MeasurementPage, summary="Your measurements, newest first")
+def list_measurements(request, filters: Query[MeasurementFilters]):
+    page = selectors.measurements_page(
+        owner_id=request.user.id,
+        metric_id=filters.metric_id,
+        since=filters.since,
+        until=filters.until,
+        after=selectors.Cursor.decode(filters.cursor),
+        size=filters.limit,
+    )
+    cursor = page.next_cursor.encode() if page.next_cursor else None
+    return {"items": page.rows, "next_cursor": cursor}
+
+
+@measurements.post("", response={201: MeasurementOut}, summary="Record one measurement")
+def record_measurement_api(request, payload: MeasurementIn):
+    set_phase(Phase.AUTHORIZE)
+    metric = selectors.metric_for_owner(metric_id=payload.metric_id, owner_id=request.user.id)
+    reading = _reading(payload.value, payload.unit, metric.unit)
+    command = RecordMeasurement(
+        metric_id=metric.id,
+        value=reading.value,
+        original_value=reading.original_value,
+        original_unit=reading.original_unit,
+        measured_at=payload.measured_at or timezone.now(),
+        note=payload.note,
+        source="api",
+        external_id=payload.external_id,
+    )
+    data = record_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
+    return Status(201, _owned(request, data.id))
+
+
+@measurements.post("/batch", response=IngestCounts, summary="Record or update many at once")
+def ingest_api(request, payload: BatchIn):
+    return ingest_measurements(payload.items, actor_id=request.user.id, now=timezone.now()).unwrap()
+
+
+@measurements.get("/{measurement_id}", response=MeasurementOut, summary="One measurement")
+def get_measurement(request, measurement_id: int):
+    return _owned(request, measurement_id)
+
+
+@measurements.patch("/{measurement_id}", response=MeasurementOut, summary="Correct one")
+def edit_measurement_api(request, measurement_id: int, payload: MeasurementPatch):
+    stored = _owned(request, measurement_id)
+    if payload.value is not None:
+        reading = _reading(payload.value, payload.unit, stored.metric.unit)
+        values = {
+            "value": reading.value,
+            "original_value": reading.original_value,
+            "original_unit": reading.original_unit,
+        }
+    else:
+        values = {
+            "value": stored.value,
+            "original_value": stored.original_value,
+            "original_unit": stored.original_unit,
+        }
+    command = EditMeasurement(
+        measurement_id=measurement_id,
+        measured_at=payload.measured_at or stored.measured_at,
+        note=stored.note if payload.note is None else payload.note,
+        **values,
+    )
+    edit_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
+    return _owned(request, measurement_id)
+
+
+@measurements.delete("/{measurement_id}", response={204: None}, summary="Delete one")
+def delete_measurement_api(request, measurement_id: int):
+    command = MeasurementRef(measurement_id=measurement_id)
+    delete_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
+    return Status(204, None)

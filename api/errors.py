@@ -43,11 +43,20 @@ def _field_name(location) -> str:
     return ".".join(parts) or "body"
 
 
+#: Plainer words than pydantic's for the mistakes clients make most.
+MESSAGES = {
+    "timezone_aware": "Give the time with its UTC offset, like 2026-11-25T08:00:00+01:00 or …Z.",
+    "extra_forbidden": "This field is not part of the request; check its spelling.",
+    "missing": "This field is required.",
+}
+
+
 def validation_failed(request, exc: ValidationError):
     fields = [
         FieldError(
             field=_field_name(error.get("loc", ())),
-            message=error.get("msg", "Not valid.").removeprefix("Value error, "),
+            message=MESSAGES.get(error.get("type"))
+            or error.get("msg", "Not valid.").removeprefix("Value error, "),
             code=error.get("type", "invalid"),
         )
         for error in exc.errors

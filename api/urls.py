@@ -41,5 +41,5 @@ def _open_to_the_api_auth(patterns):
     return patterns
 
 
-ninja_patterns, app_name, namespace = api.urls
-urlpatterns = [path("v1/", (_open_to_the_api_auth(ninja_patterns), app_name, namespace))]
+_patterns, _app, _namespace = api.urls
+urlpatterns = [path("v1/", (_open_to_the_api_auth(_patterns), _app, _namespace))]

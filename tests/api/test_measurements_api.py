@@ -78,8 +78,6 @@ def test_another_users_objects_are_not_found(api, stranger_api, owner):
         response = stranger_api.call(method, path, body)
         assert response.status_code == 404, (method, path, response.content)
         assert response.json()["error"]["code"] == "not_found"
-    recorded = stranger_api.call(
-        "post", "measurements", {"metric_id": metric.id, "value": 1}
-    )
+    recorded = stranger_api.call("post", "measurements", {"metric_id": metric.id, "value": 1})
     assert recorded.status_code == 404
     assert Measurement.objects.count() == 1

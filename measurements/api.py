@@ -182,12 +182,15 @@ def _owned(request, measurement_id: int):
 
 @measurements.get("", response=MeasurementPage, summary="Your measurements, newest first")
 def list_measurements(request, filters: Query[MeasurementFilters]):
+    after = selectors.Cursor.decode(filters.cursor)
+    if filters.cursor and after is None:
+        raise ValidationFailed.on("cursor", "This is not a cursor the API gave out.")
     page = selectors.measurements_page(
         owner_id=request.user.id,
         metric_id=filters.metric_id,
         since=filters.since,
         until=filters.until,
-        after=selectors.Cursor.decode(filters.cursor),
+        after=after,
         size=filters.limit,
     )
     cursor = page.next_cursor.encode() if page.next_cursor else None
@@ -226,6 +229,8 @@ def get_measurement(request, measurement_id: int):
 @measurements.patch("/{measurement_id}", response=MeasurementOut, summary="Correct one")
 def edit_measurement_api(request, measurement_id: int, payload: MeasurementPatch):
     stored = _owned(request, measurement_id)
+    if payload.unit and payload.value is None:
+        raise ValidationFailed.on("unit", "Send the value with its unit.")
     if payload.value is not None:
         reading = _reading(payload.value, payload.unit, stored.metric.unit)
         values = {

@@ -4,6 +4,7 @@ correlation_id, fields}}`, with its status: the same `error_response` the pages 
 import logging
 import math
 
+import pydantic
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -51,7 +52,10 @@ MESSAGES = {
 }
 
 
-def validation_failed(request, exc: ValidationError):
+def validation_failed(request, exc: ValidationError | pydantic.ValidationError):
+    """A request that does not fit its schema, or a command that refuses what the
+    request carried (a number too large to store, a name of spaces)."""
+    errors = exc.errors() if isinstance(exc, pydantic.ValidationError) else exc.errors
     fields = [
         FieldError(
             field=_field_name(error.get("loc", ())),
@@ -59,7 +63,7 @@ def validation_failed(request, exc: ValidationError):
             or error.get("msg", "Not valid.").removeprefix("Value error, "),
             code=error.get("type", "invalid"),
         )
-        for error in exc.errors
+        for error in errors
     ]
     return _answer(request, ErrorCode.VALIDATION_FAILED, "Some fields need another look.", fields)
 
@@ -101,6 +105,7 @@ def unexpected(request, exc: Exception):
 
 def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, validation_failed)
+    api.add_exception_handler(pydantic.ValidationError, validation_failed)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(ApplicationError, application_error)
     api.add_exception_handler(Http404, not_found)

@@ -73,8 +73,13 @@ def claim(
     return Replay(existing)
 
 
+#: Answers that say nothing about the request's effect (who sent it, too soon, the
+#: server failed): they release the key, so the same request can be sent again.
+RETRYABLE = {401, 403, 429}
+
+
 def complete(claimed: Claimed, response: HttpResponse) -> None:
-    if response.status_code >= 500 or response.streaming:
+    if response.status_code >= 500 or response.status_code in RETRYABLE or response.streaming:
         IdempotencyRecord.objects.filter(id=claimed.record_id).delete()
         return
     IdempotencyRecord.objects.filter(id=claimed.record_id).update(

@@ -66,7 +66,24 @@ class ApiMiddleware:
                 return response
             if request.method == "POST" and "Idempotency-Key" in request.headers:
                 return self._idempotent(request)
-        return self.get_response(request)
+        return self._in_shape(request, self.get_response(request))
+
+    def _in_shape(self, request, response):
+        """The router answers a method a route does not take with a bare 405; give it
+        the error shape too."""
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        shaped = _refuse(
+            request,
+            ErrorCode.METHOD_NOT_ALLOWED,
+            f"{request.method} is not "
+            f"allowed here; this URL takes {response.get('Allow', 'other methods')}.",
+        )
+        if "Allow" in response:
+            shaped["Allow"] = response["Allow"]
+        return shaped
 
     def _check_body(self, request):
         if request.method not in BODY_METHODS:
@@ -139,6 +156,6 @@ class ApiMiddleware:
                 ErrorCode.CONFLICT,
                 "A request with this Idempotency-Key is still running; retry in a moment.",
             )
-        response = self.get_response(request)
+        response = self._in_shape(request, self.get_response(request))
         idempotency.complete(outcome, response)
         return response

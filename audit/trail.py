@@ -16,6 +16,8 @@ from .models import Action, AuditEntry
 def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return plain(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, uuid.UUID):

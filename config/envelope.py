@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     BAD_REQUEST = "bad_request"
     UNAUTHENTICATED = "unauthenticated"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"

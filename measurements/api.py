@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict, PlainSerializer
+from pydantic import AwareDatetime, ConfigDict, PlainSerializer, field_validator
 
 from config.envelope import ValidationFailed
 from config.numbers import plain
@@ -27,6 +27,7 @@ from .contracts import (
     MetricRef,
     RecordMeasurement,
     UpdateMetric,
+    plausible_moment,
 )
 from .orchestrators import (
     create_metric,
@@ -153,12 +154,14 @@ class MeasurementFilters(Schema):
     metric_id: int | None = None
     since: AwareDatetime | None = Field(default=None, description="From this moment on")
     until: AwareDatetime | None = Field(default=None, description="Before this moment")
+
+    _plausible = field_validator("since", "until")(plausible_moment)
     cursor: str | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 
 class BatchIn(Strict):
-    items: list[dict[str, Any]] = Field(
+    items: list[Any] = Field(
         max_length=MAX_BATCH,
         description=(
             "Up to 10,000 measurements, each like a single one (metric_id, value, unit, "

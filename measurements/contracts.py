@@ -69,6 +69,17 @@ def storable_number(value: Decimal | None) -> Decimal | None:
     return value
 
 
+#: The earliest time a measurement may carry: older is a typo (and some databases
+#: cannot store instants before year 1 in UTC).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def plausible_moment(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value < EARLIEST:
+        raise ValueError("Times before 1900 are not taken; check the year.")
+    return value
+
+
 class MeasurementValues(BaseModel):
     """What a person states about one measurement: the value in the metric's unit
     (and as typed, when in another unit), when, and a note."""
@@ -82,6 +93,7 @@ class MeasurementValues(BaseModel):
     note: str = Field(default="", max_length=500)
 
     _storable = field_validator("value", "original_value")(storable_number)
+    _plausible = field_validator("measured_at")(plausible_moment)
 
 
 class RecordMeasurement(MeasurementValues):
@@ -136,6 +148,7 @@ class IngestItem(BaseModel):
     external_id: str = Field(default="", max_length=200)
 
     _storable = field_validator("value")(storable_number)
+    _plausible = field_validator("measured_at")(plausible_moment)
 
 
 class IngestRow(BaseModel):

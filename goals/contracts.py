@@ -6,9 +6,21 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from measurements.contracts import storable_number
+
 from .choices import Aggregation, Comparison, Period
 
-MAX_ABS_VALUE = Decimal("999999999999")
+#: Days a goal may start or end on: a century is more than any goal needs, and the
+#: progress mapper's day arithmetic needs a margin from the calendar's ends.
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def _plain_text(value: str) -> str:
+    value = value.strip()
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character.")
+    return value
 
 
 class GoalFields(BaseModel):
@@ -32,20 +44,22 @@ class GoalFields(BaseModel):
     @field_validator("title")
     @classmethod
     def strip_title(cls, value: str) -> str:
-        value = value.strip()
+        value = _plain_text(value)
         if not value:
             raise ValueError("Give the goal a title.")
         return value
 
-    @field_validator("target", "target_low", "target_high", "start_value")
+    _storable = field_validator("target", "target_low", "target_high", "start_value")(
+        storable_number
+    )
+
+    @field_validator("start_date", "deadline")
     @classmethod
-    def finite_and_bounded(cls, value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        if not value.is_finite():
-            raise ValueError("Enter a number.")
-        if abs(value) > MAX_ABS_VALUE:
-            raise ValueError("That number is too large.")
+    def day_in_range(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValueError(
+                f"Choose a day from {EARLIEST_DAY:%-d %b %Y} to {LATEST_DAY:%-d %b %Y}."
+            )
         return value
 
 
@@ -54,6 +68,14 @@ class NewMetric(BaseModel):
 
     name: str = Field(min_length=1, max_length=80)
     unit: str = Field(min_length=1, max_length=24)
+
+    @field_validator("name", "unit")
+    @classmethod
+    def required_text(cls, value: str) -> str:
+        value = _plain_text(value)
+        if not value:
+            raise ValueError("This field is required.")
+        return value
 
 
 class CreateGoal(BaseModel):

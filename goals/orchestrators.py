@@ -23,6 +23,9 @@ UNDO_WINDOW = dt.timedelta(minutes=10)
 PURGE_AFTER = dt.timedelta(days=30)
 """How long a deleted goal is kept before `purge_deleted_goals` removes it for good."""
 
+LONGEST = dt.timedelta(days=366 * 10)
+"""The longest a goal may run (its chart has a point a day)."""
+
 
 def _validated(fields: GoalFields, metric_id: int | None, new_metric) -> GoalFields:
     set_phase(Phase.VALIDATE)
@@ -30,6 +33,12 @@ def _validated(fields: GoalFields, metric_id: int | None, new_metric) -> GoalFie
     if kind is None:
         raise ValidationFailed.on("kind", "Choose a kind of goal.")
     errors = kind.validate(fields)
+    if fields.deadline and fields.deadline - fields.start_date > LONGEST:
+        errors.append(
+            ValidationFailed.on(
+                "deadline", "A goal can run for at most ten years; choose an earlier end."
+            ).fields[0]
+        )
     if metric_id is None and new_metric is None:
         errors.append(ValidationFailed.on("metric", "Choose a metric, or create one.").fields[0])
     if errors:

@@ -42,7 +42,8 @@ from .units import UnitError, convert
 
 Number = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
 OptionalNumber = Annotated[
-    Decimal | None, PlainSerializer(lambda v: None if v is None else plain(v), return_type=str)
+    Decimal | None,
+    PlainSerializer(lambda v: None if v is None else plain(v), return_type=str | None),
 ]
 
 metrics = Router(tags=["metrics"])

@@ -10,16 +10,16 @@ numbers as plain strings.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.selectors import preferences_for
-from config.envelope import ErrorCode, FieldError, ValidationFailed
-from config.numbers import plain
+from config.api_schemas import OptionalNumber, Strict, error_responses
+from config.envelope import FieldError, ValidationFailed
 from config.request_context import Phase, set_phase
 
 from . import kinds, selectors
@@ -39,45 +39,6 @@ from .orchestrators import (
 from .progress import Progress, ProgressPoint
 
 router = Router(tags=["goals"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-OptionalNumber = Annotated[
-    Decimal | None,
-    PlainSerializer(lambda v: None if v is None else plain(v), return_type=str | None),
-]
-
-
-# Errors: what the API's handlers (api/errors.py) and middleware answer, declared so
-# the schema names every status an operation can give.
-
-
-class FieldErrorOut(Schema):
-    field: str = Field(description="The body or query field, e.g. `target` or `new_metric.unit`")
-    message: str
-    code: str
-
-
-class ErrorDetailOut(Schema):
-    code: ErrorCode
-    message: str
-    phase: Phase | None
-    correlation_id: str
-    fields: list[FieldErrorOut]
-
-
-class ErrorOut(Schema):
-    error: ErrorDetailOut
-
-
-def _errors(*extra: int) -> dict[int, type[Schema]]:
-    """The error answers of an operation: those every request can meet (a malformed,
-    oversized or non-JSON body, no or a bad token, invalid input, the rate limit)
-    plus `extra`."""
-    return dict.fromkeys((400, 401, 413, 415, 422, 429, *extra), ErrorOut)
 
 
 # Input
@@ -302,7 +263,7 @@ def _stored_fields(goal: Goal) -> dict[str, Any]:
 # Operations
 
 
-@router.get("", response={200: list[GoalOut], **_errors()}, summary="Your goals")
+@router.get("", response={200: list[GoalOut], **error_responses()}, summary="Your goals")
 def list_goals(request, status: Literal["active", "archived", "all"] = "active"):
     """Active goals in the order they were set (the dashboard's), archived ones most
     recently archived first; `all` is both, active first. Deleted goals never appear."""
@@ -315,7 +276,7 @@ def list_goals(request, status: Literal["active", "archived", "all"] = "active")
     return _shown(request, goals, timezone.now())
 
 
-@router.post("", response={201: GoalOut, **_errors(409)}, summary="Set a goal")
+@router.post("", response={201: GoalOut, **error_responses(409)}, summary="Set a goal")
 def create_goal_api(request, payload: GoalIn):
     now = timezone.now()
     command = CreateGoal(
@@ -327,14 +288,14 @@ def create_goal_api(request, payload: GoalIn):
     return Status(201, _one(request, data.id, now))
 
 
-@router.get("/{goal_id}", response={200: GoalOut, **_errors(404)}, summary="One goal")
+@router.get("/{goal_id}", response={200: GoalOut, **error_responses(404)}, summary="One goal")
 def get_goal(request, goal_id: int):
     return _one(request, goal_id, timezone.now())
 
 
 @router.put(
     "/{goal_id}",
-    response={200: GoalOut, **_errors(404)},
+    response={200: GoalOut, **error_responses(404)},
     summary="Replace a goal's fields (as the edit form does)",
 )
 def edit_goal_api(request, goal_id: int, payload: GoalIn):
@@ -350,7 +311,9 @@ def edit_goal_api(request, goal_id: int, payload: GoalIn):
 
 
 @router.patch(
-    "/{goal_id}", response={200: GoalOut, **_errors(404)}, summary="Change some of its fields"
+    "/{goal_id}",
+    response={200: GoalOut, **error_responses(404)},
+    summary="Change some of its fields",
 )
 def patch_goal_api(request, goal_id: int, payload: GoalPatch):
     now = timezone.now()
@@ -373,7 +336,7 @@ def patch_goal_api(request, goal_id: int, payload: GoalPatch):
 
 @router.delete(
     "/{goal_id}",
-    response={204: None, **_errors(404)},
+    response={204: None, **error_responses(404)},
     summary="Delete a goal (it can be brought back for 10 minutes with undelete)",
 )
 def delete_goal_api(request, goal_id: int):
@@ -383,7 +346,7 @@ def delete_goal_api(request, goal_id: int):
 
 @router.post(
     "/{goal_id}/archive",
-    response={200: GoalOut, **_errors(404, 409)},
+    response={200: GoalOut, **error_responses(404, 409)},
     summary="Archive: off the dashboard, history kept",
 )
 def archive_goal_api(request, goal_id: int):
@@ -394,7 +357,7 @@ def archive_goal_api(request, goal_id: int):
 
 @router.post(
     "/{goal_id}/restore",
-    response={200: GoalOut, **_errors(404, 409)},
+    response={200: GoalOut, **error_responses(404, 409)},
     summary="Bring an archived goal back to the dashboard",
 )
 def restore_goal_api(request, goal_id: int):
@@ -405,7 +368,7 @@ def restore_goal_api(request, goal_id: int):
 
 @router.post(
     "/{goal_id}/undelete",
-    response={200: GoalOut, **_errors(404, 409)},
+    response={200: GoalOut, **error_responses(404, 409)},
     summary="Undo a delete, within 10 minutes of it",
 )
 def undelete_goal_api(request, goal_id: int):

@@ -7,14 +7,14 @@ handlers answer them in the one error shape.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict, PlainSerializer, field_validator
+from pydantic import AwareDatetime, field_validator
 
+from config.api_schemas import Number, OptionalNumber, Strict, error_responses
 from config.envelope import ValidationFailed
-from config.numbers import plain
 from config.request_context import Phase, set_phase
 
 from . import selectors
@@ -40,18 +40,8 @@ from .orchestrators import (
 )
 from .units import UnitError, convert
 
-Number = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
-OptionalNumber = Annotated[
-    Decimal | None,
-    PlainSerializer(lambda v: None if v is None else plain(v), return_type=str | None),
-]
-
 metrics = Router(tags=["metrics"])
 measurements = Router(tags=["measurements"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Metrics
@@ -73,25 +63,29 @@ class MetricOut(Schema):
     created: dt.datetime
 
 
-@metrics.get("", response=list[MetricOut], summary="Your metrics")
+@metrics.get("", response={200: list[MetricOut], **error_responses()}, summary="Your metrics")
 def list_metrics(request):
     return selectors.metrics_for_owner(owner_id=request.user.id)
 
 
-@metrics.post("", response={201: MetricOut}, summary="Create a metric")
+@metrics.post("", response={201: MetricOut, **error_responses()}, summary="Create a metric")
 def create_metric_api(request, payload: MetricIn):
     command = CreateMetric(name=payload.name, unit=payload.unit)
     data = create_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
     return Status(201, selectors.metric_for_owner(metric_id=data.id, owner_id=request.user.id))
 
 
-@metrics.get("/{metric_id}", response=MetricOut, summary="One metric")
+@metrics.get(
+    "/{metric_id}", response={200: MetricOut, **error_responses(404)}, summary="One metric"
+)
 def get_metric(request, metric_id: int):
     set_phase(Phase.AUTHORIZE)
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
 
 
-@metrics.patch("/{metric_id}", response=MetricOut, summary="Rename a metric")
+@metrics.patch(
+    "/{metric_id}", response={200: MetricOut, **error_responses(404)}, summary="Rename a metric"
+)
 def rename_metric_api(request, metric_id: int, payload: MetricPatch):
     command = UpdateMetric(metric_id=metric_id, name=payload.name)
     rename_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
@@ -100,7 +94,7 @@ def rename_metric_api(request, metric_id: int, payload: MetricPatch):
 
 @metrics.delete(
     "/{metric_id}",
-    response={204: None},
+    response={204: None, **error_responses(404, 409)},
     summary="Delete a metric and its measurements (not while goals use it)",
 )
 def delete_metric_api(request, metric_id: int):
@@ -184,7 +178,11 @@ def _owned(request, measurement_id: int):
     return selectors.measurement_for_owner(measurement_id=measurement_id, owner_id=request.user.id)
 
 
-@measurements.get("", response=MeasurementPage, summary="Your measurements, newest first")
+@measurements.get(
+    "",
+    response={200: MeasurementPage, **error_responses()},
+    summary="Your measurements, newest first",
+)
 def list_measurements(request, filters: Query[MeasurementFilters]):
     after = selectors.Cursor.decode(filters.cursor)
     if filters.cursor and after is None:
@@ -201,7 +199,11 @@ def list_measurements(request, filters: Query[MeasurementFilters]):
     return {"items": page.rows, "next_cursor": cursor}
 
 
-@measurements.post("", response={201: MeasurementOut}, summary="Record one measurement")
+@measurements.post(
+    "",
+    response={201: MeasurementOut, **error_responses(404, 409)},
+    summary="Record one measurement",
+)
 def record_measurement_api(request, payload: MeasurementIn):
     set_phase(Phase.AUTHORIZE)
     metric = selectors.metric_for_owner(metric_id=payload.metric_id, owner_id=request.user.id)
@@ -220,17 +222,29 @@ def record_measurement_api(request, payload: MeasurementIn):
     return Status(201, _owned(request, data.id))
 
 
-@measurements.post("/batch", response=IngestCounts, summary="Record or update many at once")
+@measurements.post(
+    "/batch",
+    response={200: IngestCounts, **error_responses(409)},
+    summary="Record or update many at once",
+)
 def ingest_api(request, payload: BatchIn):
     return ingest_measurements(payload.items, actor_id=request.user.id, now=timezone.now()).unwrap()
 
 
-@measurements.get("/{measurement_id}", response=MeasurementOut, summary="One measurement")
+@measurements.get(
+    "/{measurement_id}",
+    response={200: MeasurementOut, **error_responses(404)},
+    summary="One measurement",
+)
 def get_measurement(request, measurement_id: int):
     return _owned(request, measurement_id)
 
 
-@measurements.patch("/{measurement_id}", response=MeasurementOut, summary="Correct one")
+@measurements.patch(
+    "/{measurement_id}",
+    response={200: MeasurementOut, **error_responses(404)},
+    summary="Correct one",
+)
 def edit_measurement_api(request, measurement_id: int, payload: MeasurementPatch):
     stored = _owned(request, measurement_id)
     if payload.unit and payload.value is None:
@@ -258,7 +272,9 @@ def edit_measurement_api(request, measurement_id: int, payload: MeasurementPatch
     return _owned(request, measurement_id)
 
 
-@measurements.delete("/{measurement_id}", response={204: None}, summary="Delete one")
+@measurements.delete(
+    "/{measurement_id}", response={204: None, **error_responses(404)}, summary="Delete one"
+)
 def delete_measurement_api(request, measurement_id: int):
     command = MeasurementRef(measurement_id=measurement_id)
     delete_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()

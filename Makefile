@@ -16,7 +16,7 @@ RUN_ENV := DJANGO_HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost \
 	CSRF_TRUSTED_ORIGINS=http://127.0.0.1:8000,http://localhost:8000 \
 	SECRET_KEY="$$(cat .secret_key)"
 
-.PHONY: run test install lint format bench check-deploy browser clean
+.PHONY: run test install lint format bench api-fuzz check-deploy browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@py=""; for candidate in $(PYTHON_CANDIDATES); do \
@@ -59,6 +59,7 @@ test: install browser
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+	$(PY) -m tests.api_fuzz --output api-fuzz-report.txt
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
@@ -69,6 +70,11 @@ format:
 # Timings of request paths on PostgreSQL, in a database made for the run (tests/bench).
 bench: install
 	$(PY) -m tests.bench --output bench-report.md
+
+# Schemathesis against the API's OpenAPI schema, on a server and database made for the
+# run (tests/api_fuzz); fails on a 5xx or a response the schema does not describe.
+api-fuzz: install
+	$(PY) -m tests.api_fuzz --output api-fuzz-report.txt
 
 check-deploy: install
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \

@@ -75,9 +75,13 @@ EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
 def plausible_moment(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value < EARLIEST:
+    """The moment in UTC (whatever offset it came with: databases disagree on which
+    offsets they take), and not before 1900."""
+    if value is None:
+        return None
+    if value < EARLIEST:
         raise ValueError("Times before 1900 are not taken; check the year.")
-    return value
+    return value.astimezone(dt.UTC)
 
 
 class MeasurementValues(BaseModel):

@@ -3,6 +3,8 @@ fields}}`, the `X-Request-ID` header names the same correlation id, and nothing 
 `/api/` answers with a 500 or with HTML. Real requests through the middleware stack,
 against the real database."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -561,3 +563,25 @@ def test_a_session_of_another_user_sees_only_their_own(db, metric):
     client.force_login(stranger)
     assert client.get("/api/v1/metrics").json() == []
     error_of(client.get(f"/api/v1/metrics/{metric.id}"), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_a_nul_character_anywhere_in_the_body_is_a_400_naming_it(api):
+    response = api.call("post", "metrics", {"name": "Weigh\u0000t", "unit": "kg"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", ["+18:02", "-16:00"])
+def test_any_utc_offset_is_stored_as_the_same_instant(api, owner, offset):
+    metric = api.call("post", "metrics", {"name": "Sleep", "unit": "h"}).json()
+    moment = f"2026-01-01T02:17:03{offset}"
+    response = api.call(
+        "post", "measurements", {"metric_id": metric["id"], "value": 7, "measured_at": moment}
+    )
+    assert response.status_code == 201, response.content
+    stored = response.json()["measured_at"]
+    assert dt.datetime.fromisoformat(stored) == dt.datetime.fromisoformat(moment)
+    listed = api.call("get", "measurements", data={"since": moment})
+    assert listed.status_code == 200

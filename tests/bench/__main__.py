@@ -1,6 +1,6 @@
 """Run every bench on a fresh database and write one markdown report.
 
-    python -m tests.bench [--runs 300] [--warmup 20] [--output bench-report.md]
+    python -m tests.bench [--runs 300] [--warmup 20] [--batches 5] [--output bench-report.md]
 
 The database is created for the run and dropped after it, like the test runner's, so
 the bench never touches dev data. It is PostgreSQL, the production database; SQLite
@@ -10,18 +10,25 @@ numbers say little about production, so they need `BENCH_ALLOW_SQLITE=1`.
 import argparse
 import datetime as dt
 import importlib
+import inspect
 import os
 import platform
 import sys
 from pathlib import Path
 
-BENCHES = ("tests.bench.record",)
+BENCHES = ("tests.bench.record", "tests.bench.ingest")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="timed requests per path")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per path first")
+    parser.add_argument(
+        "--batches", type=int, default=5, help="timed batches of 10,000 for batch ingest"
+    )
+    parser.add_argument(
+        "--warmup-batches", type=int, default=1, help="untimed batches per path first"
+    )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
 
@@ -45,11 +52,8 @@ def main() -> int:
         verbosity=0, autoclobber=True, serialize=False
     )
     try:
-        header = _header(connection, args.runs, args.warmup)
-        sections = [
-            importlib.import_module(name).run(runs=args.runs, warmup=args.warmup)
-            for name in BENCHES
-        ]
+        header = _header(connection, args)
+        sections = [_run(importlib.import_module(name), vars(args)) for name in BENCHES]
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
         teardown_test_environment()
@@ -60,7 +64,14 @@ def main() -> int:
     return 0
 
 
-def _header(connection, runs: int, warmup: int) -> str:
+def _run(bench, options: dict) -> str:
+    """A bench's `run`, given the options it takes (`runs` and `warmup` for request
+    paths, `batches` and `warmup_batches` for batch ingest)."""
+    taken = inspect.signature(bench.run).parameters
+    return bench.run(**{name: value for name, value in options.items() if name in taken})
+
+
+def _header(connection, args) -> str:
     import django
 
     version = ".".join(str(part) for part in connection.get_database_version())
@@ -72,8 +83,9 @@ def _header(connection, runs: int, warmup: int) -> str:
             f"- Database: {connection.display_name} {version}, "
             f"`{connection.settings_dict['NAME']}` (created for this run)",
             f"- Django {django.get_version()}, Python {platform.python_version()}",
-            f"- N = {runs} timed requests per path, interleaved, "
-            f"after {warmup} warm-up requests each",
+            f"- N = {args.runs} timed requests per path, interleaved, "
+            f"after {args.warmup} warm-up requests each; batch ingest: {args.batches} timed "
+            f"batches per path, after {args.warmup_batches} warm-up",
         ]
     )
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from config.envelope import ApplicationError, ErrorCode, ErrorDetail, FieldError
+from config.envelope import ApplicationError, ErrorCode, ErrorDetail, field_errors
 from config.errors import error_response
 from config.request_context import current_phase
 
@@ -36,13 +36,7 @@ def _answer(request, code: ErrorCode, message: str, fields=(), status: int | Non
     return error_response(request, detail, status=status)
 
 
-def _field_name(location) -> str:
-    """`("body", "payload", "items", 3, "value")` → `items.3.value`."""
-    parts = [str(part) for part in location]
-    while parts and parts[0] in {"body", "query", "path", "payload", "filters"}:
-        parts.pop(0)
-    return ".".join(parts) or "body"
-
+REQUEST_PARTS = frozenset({"body", "query", "path", "payload", "filters"})
 
 #: Plainer words than pydantic's for the mistakes clients make most.
 MESSAGES = {
@@ -55,15 +49,11 @@ MESSAGES = {
 def validation_failed(request, exc: ValidationError | pydantic.ValidationError):
     """A request that does not fit its schema, or a command that refuses what the
     request carried (a number too large to store, a name of spaces)."""
-    errors = exc.errors() if isinstance(exc, pydantic.ValidationError) else exc.errors
+    if isinstance(exc, ValidationError):
+        exc = pydantic.ValidationError.from_exception_data("request", exc.errors)
     fields = [
-        FieldError(
-            field=_field_name(error.get("loc", ())),
-            message=MESSAGES.get(error.get("type"))
-            or error.get("msg", "Not valid.").removeprefix("Value error, "),
-            code=error.get("type", "invalid"),
-        )
-        for error in errors
+        field.model_copy(update={"message": MESSAGES.get(field.code, field.message)})
+        for field in field_errors(exc, drop=REQUEST_PARTS)
     ]
     return _answer(request, ErrorCode.VALIDATION_FAILED, "Some fields need another look.", fields)
 

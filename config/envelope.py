@@ -8,7 +8,7 @@ correlation id, and the `affected` keys from which the HTTP layer builds `HX-Tri
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .request_context import Phase, correlation_id, current_phase
 
@@ -45,6 +45,24 @@ class ErrorDetail(BaseModel):
 
     def messages_for(self, field: str) -> list[str]:
         return [error.message for error in self.fields if error.field == field]
+
+
+def field_errors(exc: ValidationError, *, drop: frozenset[str] = frozenset()) -> list[FieldError]:
+    """A pydantic error as field errors in plain words: `items.3.value`, with the
+    leading location parts in `drop` (a request's "body", "query") left out."""
+    errors = []
+    for error in exc.errors():
+        parts = [str(part) for part in error["loc"]]
+        while parts and parts[0] in drop:
+            parts.pop(0)
+        errors.append(
+            FieldError(
+                field=".".join(parts) or "body",
+                message=error["msg"].removeprefix("Value error, "),
+                code=error["type"],
+            )
+        )
+    return errors
 
 
 class ApplicationError(Exception):

@@ -15,11 +15,9 @@ from typing import Any, Literal
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
-from pydantic import ValidationError as PydanticValidationError
 
 from accounts.selectors import preferences_for
 from config.api_schemas import OptionalNumber, Strict, error_responses
-from config.envelope import FieldError, ValidationFailed
 from config.request_context import Phase, set_phase
 
 from . import kinds, selectors
@@ -223,22 +221,10 @@ def _owned(request, goal_id: int) -> Goal:
 
 
 def _goal_fields(values: dict[str, Any]) -> GoalFields:
-    """The command's fields, or a 422 naming each field that is not valid."""
+    """The command's fields; one that is not valid is a 422 naming it (the API's
+    handlers answer pydantic's errors)."""
     set_phase(Phase.VALIDATE)
-    try:
-        return GoalFields(**values)
-    except PydanticValidationError as exc:
-        raise ValidationFailed(
-            "Some fields need another look.",
-            fields=[
-                FieldError(
-                    field=".".join(str(part) for part in error["loc"]) or "body",
-                    message=error["msg"].removeprefix("Value error, "),
-                    code=error["type"],
-                )
-                for error in exc.errors()
-            ],
-        ) from exc
+    return GoalFields(**values)
 
 
 def _fields_in(request, payload: GoalIn) -> GoalFields:

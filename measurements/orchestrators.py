@@ -7,7 +7,7 @@ from functools import partial
 
 from pydantic import ValidationError
 
-from config.envelope import ApplicationError, FieldError, Result, ValidationFailed
+from config.envelope import ApplicationError, FieldError, Result, ValidationFailed, field_errors
 from config.orchestration import execute
 from config.request_context import Phase, set_phase
 from config.revalidation import METRICS_LIST, metric_key
@@ -196,23 +196,12 @@ def delete_metric(
     return result.with_affected(affected) if result.ok else result
 
 
-def _errors(exc: ValidationError) -> list[FieldError]:
-    return [
-        FieldError(
-            field=".".join(str(part) for part in error["loc"]) or "item",
-            message=error["msg"].removeprefix("Value error, "),
-            code=error["type"],
-        )
-        for error in exc.errors()
-    ]
-
-
 def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | Rejection:
     """One raw item as a row to write, converted to its metric's unit, or why not."""
     try:
         item = IngestItem.model_validate(raw)
     except ValidationError as exc:
-        return Rejection(index=index, fields=_errors(exc))
+        return Rejection(index=index, fields=field_errors(exc))
     if item.metric_id not in units:
         message = "There is no such metric."
         return Rejection(index=index, fields=[FieldError(field="metric_id", message=message)])
@@ -228,7 +217,7 @@ def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | R
     except UnitError as exc:
         return Rejection(index=index, fields=[FieldError(field="unit", message=str(exc))])
     except ValidationError as exc:
-        return Rejection(index=index, fields=_errors(exc))
+        return Rejection(index=index, fields=field_errors(exc))
     return IngestRow(
         index=index, metric_id=item.metric_id, values=values, external_id=item.external_id
     )

@@ -51,7 +51,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def error_response(
-    request: HttpRequest, error: ErrorDetail, status: int | None = None
+    request: HttpRequest, error: ErrorDetail, status: int | None = None, *, as_json: bool = False
 ) -> HttpResponse:
     status = status or STATUS_BY_CODE[error.code]
     body = {
@@ -61,7 +61,7 @@ def error_response(
         "correlation_id": correlation_id(),
         "fields": [field.model_dump() for field in error.fields],
     }
-    if wants_json(request):
+    if as_json or wants_json(request):
         return JsonResponse({"error": body}, status=status)
     context = {"error": body, "status": status, "title": TITLES.get(status, "Error")}
     if getattr(request, "htmx", False):

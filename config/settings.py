@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "measurements",
     "goals",
+    "sources",
     "api",
 ]
 
@@ -150,6 +151,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Uploaded files waiting to be imported.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
 
 # The cache holds the API's rate-limit windows, so it must be shared by every worker:
 # the database by default, Redis when REDIS_URL is set.

@@ -6,6 +6,7 @@ urlpatterns = [
     path("metrics/", include("measurements.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    path("sources/", include("sources.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -294,10 +294,24 @@ def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, s
 def measurements_ingest(
     *, owner_id: int, rows: list[IngestRow], source: Source, now: dt.datetime
 ) -> Result:
-    """Write a batch in one transaction, upserting by (metric, source, external id): a
-    new id creates, a known one with other values updates, a known one with the same
-    values changes nothing; rows without an external id always create. The same
-    external id twice in one batch is rejected the second time."""
+    """Write a batch in one transaction (see `ingest_rows`)."""
+    return Result.success(ingest_rows(owner_id=owner_id, rows=rows, source=source, now=now))
+
+
+def ingest_rows(
+    *,
+    owner_id: int,
+    rows: list[IngestRow],
+    source: Source,
+    now: dt.datetime,
+    origin: dict[str, int] | None = None,
+) -> IngestCounts:
+    """Upsert a batch inside the caller's transaction, by (metric, source, external
+    id): a new id creates, a known one with other values updates, a known one with the
+    same values changes nothing; rows without an external id always create. The same
+    external id twice in one batch is rejected the second time. `origin` (the data
+    source and sync run) is stamped on what it creates and updates."""
+    origin = origin or {}
     metrics = {metric.id: metric for metric in Metric.objects.filter(owner_id=owner_id)}
     existing = _existing_by_key(rows, source)
     created, updated, rejections = [], [], []
@@ -328,6 +342,7 @@ def measurements_ingest(
                     external_id=row.external_id,
                     created=now,
                     updated=now,
+                    **origin,
                     **row.values.model_dump(),
                 )
             )
@@ -339,6 +354,8 @@ def measurements_ingest(
             unchanged += 1
             continue
         stored.updated = now
+        for field, value in origin.items():
+            setattr(stored, field, value)
         updated.append(stored)
         audit.append(
             _audit_fields(
@@ -358,7 +375,9 @@ def measurements_ingest(
             "Another request wrote some of these external ids at the same moment; "
             "send the batch again."
         ) from exc
-    Measurement.objects.bulk_update(updated, [*CHANGEABLE, "updated"], batch_size=INGEST_CHUNK)
+    Measurement.objects.bulk_update(
+        updated, [*CHANGEABLE, "updated", *origin], batch_size=INGEST_CHUNK
+    )
     audit.extend(
         _audit_fields(
             measurement,
@@ -371,14 +390,12 @@ def measurements_ingest(
     )
     entries = [trail.entry(**fields) for fields in audit]
     AuditEntry.objects.bulk_create([e for e in entries if e], batch_size=INGEST_CHUNK)
-    return Result.success(
-        IngestCounts(
-            created=len(created),
-            updated=len(updated),
-            unchanged=unchanged,
-            rejected=len(rejections),
-            rejections=rejections,
-        )
+    return IngestCounts(
+        created=len(created),
+        updated=len(updated),
+        unchanged=unchanged,
+        rejected=len(rejections),
+        rejections=rejections,
     )
 
 

@@ -60,6 +60,10 @@ class Measurement(models.Model):
     #: The one-time token of the form that recorded it: a second submission of the
     #: same form finds this row instead of adding another.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    #: The data source and sync run that wrote it (ids, not keys: measurements know
+    #: nothing of sources), so a failed import can remove exactly what it wrote.
+    data_source_id = models.BigIntegerField(null=True, blank=True)
+    sync_run_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created = models.DateTimeField()
     updated = models.DateTimeField()
 

@@ -223,6 +223,16 @@ def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | R
     )
 
 
+def prepare_rows(
+    items: list[object], units: dict[int, str], *, first_index: int = 0
+) -> tuple[list[IngestRow], list[Rejection]]:
+    """Raw items as rows to write (checked, converted to their metrics' units), and
+    the rejections of the others, numbered from `first_index`."""
+    checked = [_ingest_row(first_index + i, raw, units) for i, raw in enumerate(items)]
+    rows = [row for row in checked if isinstance(row, IngestRow)]
+    return rows, [row for row in checked if isinstance(row, Rejection)]
+
+
 def ingest_measurements(
     items: list[object],
     *,
@@ -247,9 +257,7 @@ def ingest_measurements(
     set_phase(Phase.AUTHORIZE)
     units = {m.id: m.unit for m in selectors.metrics_for_owner(owner_id=actor_id)}
     set_phase(Phase.PLAN)
-    checked = [_ingest_row(index, raw, units) for index, raw in enumerate(items)]
-    rows = [row for row in checked if isinstance(row, IngestRow)]
-    refused = [row for row in checked if isinstance(row, Rejection)]
+    rows, refused = prepare_rows(items, units)
     result = execute(
         partial(executors.measurements_ingest, owner_id=actor_id, rows=rows, source=source, now=now)
     )

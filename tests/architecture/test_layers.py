@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "goals", "measurements"]
+APPS = ["accounts", "goals", "measurements", "sources"]
 
 QUERY_API = {
     "objects",

@@ -1,0 +1,32 @@
+"""Commands and results of data sources and their sync runs."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from measurements.contracts import IngestCounts
+
+
+class RunContext(BaseModel):
+    """What a started run knows of its source: enough for the orchestrator to choose
+    a mode and for the provider to read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    source_id: int
+    owner_id: int
+    provider: str
+    settings: dict[str, Any]
+    secrets: dict[str, str] = Field(default_factory=dict)
+    streams: dict[str, int] = Field(default_factory=dict)
+    cursor: str | None = None
+    upload: str | None = None
+    correlation_id: str = ""
+
+
+class BatchWritten(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    counts: IngestCounts
+    cursor: str | None = None

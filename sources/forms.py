@@ -1,0 +1,56 @@
+from django import forms
+
+from measurements.selectors import metrics_for_owner
+
+FIELD_LABELS = {
+    "value_column": "Value column",
+    "time_column": "Time column",
+    "unit_column": "Unit column (optional)",
+    "note_column": "Note column (optional)",
+    "external_id_column": "Row id column (optional)",
+}
+REQUIRED = ("value_column", "time_column")
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Exported from a spreadsheet or an app.")
+    metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+
+
+class CsvMappingForm(forms.Form):
+    """Which column is which, and how to read times and values without their own unit."""
+
+    unit = forms.CharField(
+        required=False,
+        max_length=24,
+        label="Unit of the values",
+        help_text="When the file has no unit column and its values are not in the "
+        "metric's unit (lb, mi…).",
+    )
+    time_zone = forms.CharField(
+        max_length=64,
+        help_text="For times written without an offset.",
+    )
+    day_first = forms.BooleanField(required=False, label="Dates are day first (31/12/2026)")
+
+    def __init__(self, *args, columns: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((column, column) for column in columns)]
+        for name, label in FIELD_LABELS.items():
+            self.fields[name] = forms.ChoiceField(
+                choices=choices, required=name in REQUIRED, label=label
+            )
+        self.order_fields([*FIELD_LABELS, "unit", "time_zone", "day_first"])
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="Who will send: “Smart scale”.")
+    metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)

@@ -1,0 +1,40 @@
+"""Reads of data sources and their runs."""
+
+from django.db.models import QuerySet
+
+from config.envelope import NotFound
+
+from .models import DataSource, SyncRun
+
+
+def sources_for(*, owner_id: int) -> QuerySet[DataSource]:
+    return DataSource.objects.filter(owner_id=owner_id)
+
+
+def recent_runs(*, owner_id: int, limit: int = 20) -> list[SyncRun]:
+    return list(SyncRun.objects.select_related("source").filter(source__owner_id=owner_id)[:limit])
+
+
+def run_for_owner(*, run_id: int, owner_id: int) -> SyncRun:
+    run = SyncRun.objects.select_related("source").filter(id=run_id).first()
+    if run is None or run.source.owner_id != owner_id:
+        raise NotFound("There is no such sync run.")
+    return run
+
+
+def source_for_owner(*, source_id: int, owner_id: int) -> DataSource:
+    source = DataSource.objects.filter(id=source_id, owner_id=owner_id).first()
+    if source is None:
+        raise NotFound("There is no such data source.")
+    return source
+
+
+def webhook_source(*, source_id: int) -> DataSource:
+    source = DataSource.objects.filter(id=source_id, provider="webhook", enabled=True).first()
+    if source is None:
+        raise NotFound("There is no such webhook.")
+    return source
+
+
+def run_by_id(*, run_id: int) -> SyncRun:
+    return SyncRun.objects.get(id=run_id)

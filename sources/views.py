@@ -1,0 +1,195 @@
+"""The sources page: import a CSV file (upload, preview with the column mapping,
+import in the background) and follow the runs."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.files.storage import default_storage
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pydantic import ValidationError
+
+from accounts.selectors import preferences_for
+from config.errors import error_response
+from config.forms import apply_error, apply_validation_error
+from config.request_context import Phase, set_phase
+from measurements.selectors import metric_for_owner
+
+from . import selectors
+from .forms import CsvMappingForm, CsvUploadForm, WebhookForm
+from .orchestrators import create_webhook_source, import_file, queue_sync, receive_delivery
+from .providers import PermanentError, csv_file
+from .tasks import run_sync
+
+PENDING = "pending_import"
+
+
+def _page(request, upload_form: CsvUploadForm, **extra):
+    set_phase(Phase.RENDER)
+    context = {
+        "webhook_form": WebhookForm(owner=request.user),
+        **extra,
+        "upload_form": upload_form,
+        "sources": selectors.sources_for(owner_id=request.user.id),
+        "runs": selectors.recent_runs(owner_id=request.user.id),
+    }
+    return render(request, "sources/source_list.html", context)
+
+
+@require_GET
+def source_list(request):
+    return _page(request, CsvUploadForm(owner=request.user))
+
+
+@require_GET
+def run_row(request, run_id: int):
+    """One run's row; it polls itself while the run is queued or running."""
+    set_phase(Phase.AUTHORIZE)
+    run = selectors.run_for_owner(run_id=run_id, owner_id=request.user.id)
+    set_phase(Phase.RENDER)
+    return render(request, "sources/source_list.html#run-row", {"run": run})
+
+
+@require_POST
+def csv_upload(request):
+    """Keep the file aside (named in the session, not the form) and show a preview."""
+    form = CsvUploadForm(request.POST, request.FILES, owner=request.user)
+    if not form.is_valid():
+        return _page(request, form)
+    metric = form.cleaned_data["metric"]
+    upload = form.cleaned_data["file"]
+    stored = default_storage.save(f"imports/pending/{uuid.uuid4().hex}.csv", upload)
+    try:
+        response = _preview(request, metric, stored, upload.name, None)
+    except PermanentError as exc:
+        default_storage.delete(stored)
+        form.add_error("file", str(exc))
+        return _page(request, form)
+    request.session[PENDING] = {"name": stored, "metric_id": metric.id, "title": upload.name}
+    return response
+
+
+def _preview(request, metric, stored: str, title: str, form: CsvMappingForm | None):
+    with default_storage.open(stored, "rb") as upload:
+        shown = csv_file.preview(upload, _settings(form, metric), metric.unit)
+    if form is None:
+        initial = {
+            **shown.suggested,
+            "time_zone": preferences_for(request.user).time_zone,
+        }
+        form = CsvMappingForm(initial=initial, columns=shown.columns)
+    set_phase(Phase.RENDER)
+    context = {"metric": metric, "preview": shown, "form": form, "title": title}
+    return render(request, "sources/csv_preview.html", context)
+
+
+def _settings(form: CsvMappingForm | None, metric) -> "csv_file.CsvSettings | None":
+    """The mapping the form describes, or None (with the reasons on the form)."""
+    if form is None or not form.is_valid():
+        return None
+    try:
+        return csv_file.CsvSettings(metric_id=metric.id, **form.cleaned_data)
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return None
+
+
+@require_http_methods(["POST"])
+def csv_import(request):
+    """Show the preview again with the chosen mapping, or start the import."""
+    pending = request.session.get(PENDING)
+    if not pending:
+        messages.error(request, "Upload the file again: the preview expired.")
+        return redirect("sources:list")
+    metric = metric_for_owner(metric_id=pending["metric_id"], owner_id=request.user.id)
+    with default_storage.open(pending["name"], "rb") as upload:
+        columns = csv_file.preview(upload, None, metric.unit).columns
+    form = CsvMappingForm(request.POST, columns=columns)
+    if "check" in request.POST or _settings(form, metric) is None:
+        try:
+            return _preview(request, metric, pending["name"], pending["title"], form)
+        except PermanentError as exc:
+            messages.error(request, str(exc))
+            return redirect("sources:list")
+    with default_storage.open(pending["name"], "rb") as upload:
+        result = import_file(
+            actor_id=request.user.id,
+            provider_key=csv_file.CsvFile.key,
+            name=pending["title"][:80],
+            settings={"metric_id": metric.id, **form.cleaned_data},
+            upload=upload,
+            now=timezone.now(),
+            enqueue=run_sync.enqueue,
+        )
+    if not result.ok:
+        apply_error(form, result.error)
+        return _preview(request, metric, pending["name"], pending["title"], form)
+    default_storage.delete(pending["name"])
+    del request.session[PENDING]
+    messages.success(request, f"Importing “{pending['title']}” into {metric.name}.")
+    return redirect("sources:list")
+
+
+@require_POST
+def source_sync(request, source_id: int):
+    result = queue_sync(
+        source_id, actor_id=request.user.id, now=timezone.now(), enqueue=run_sync.enqueue
+    )
+    if result.ok:
+        messages.success(request, "Sync queued.")
+    else:
+        messages.error(request, result.error.message)
+    return redirect("sources:list")
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def webhook_receive(request, source_id: int):
+    """A signed delivery (see `sources.webhooks`); answers in JSON with the counts."""
+    result = receive_delivery(
+        source_id, headers=request.headers, body=request.body, now=timezone.now()
+    )
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error, as_json=True)
+    run = selectors.run_by_id(run_id=result.data)
+    return JsonResponse(
+        {
+            "run": run.id,
+            "created": run.created_count,
+            "updated": run.updated_count,
+            "unchanged": run.unchanged_count,
+            "rejected": run.rejected_count,
+            "rejections": run.rejections,
+        }
+    )
+
+
+@require_POST
+def webhook_create(request):
+    form = WebhookForm(request.POST, owner=request.user)
+    if not form.is_valid():
+        return _page(request, CsvUploadForm(owner=request.user), webhook_form=form)
+    result = create_webhook_source(
+        actor_id=request.user.id,
+        name=form.cleaned_data["name"],
+        metric_id=form.cleaned_data["metric"].id,
+        now=timezone.now(),
+    )
+    if not result.ok:
+        apply_error(form, result.error)
+        return _page(request, CsvUploadForm(owner=request.user), webhook_form=form)
+    url = request.build_absolute_uri(reverse("sources:hook", args=[result.data["source_id"]]))
+    response = _page(
+        request,
+        CsvUploadForm(owner=request.user),
+        webhook_made={"url": url, "secret": result.data["secret"]},
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,159 @@
+"""Sync runs against the real database: a failed import leaves nothing, a failed pull
+keeps its batches and the next run resumes after them, and one source is never
+synced twice at once."""
+
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from pydantic import BaseModel
+
+from measurements.models import Measurement
+from sources import executors
+from sources.models import DataSource, RunStatus, SyncRun
+from sources.orchestrators import sync
+from sources.providers import Batch, Capability, PermanentError, Provider
+from tests.factories import MeasurementFactory, MetricFactory
+
+WHEN = dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.UTC)
+
+
+class NoSettings(BaseModel):
+    pass
+
+
+class Feed(Provider):
+    """Serves numbered batches of two measurements; fails after `fail_after` batches."""
+
+    key = "feed"
+    label = "Test feed"
+    capabilities = Capability.FULL_PULL | Capability.INCREMENTAL_PULL | Capability.FILE_IMPORT
+    settings_model = NoSettings
+
+    def __init__(self, metric_id: int, batches: int, fail_after: int | None = None, pause=0.0):
+        self.metric_id, self.batches, self.fail_after, self.pause = (
+            metric_id,
+            batches,
+            fail_after,
+            pause,
+        )
+        self.cursors_seen: list[str | None] = []
+
+    def _batches(self, start: int):
+        for number in range(start, self.batches):
+            if self.fail_after is not None and number == self.fail_after:
+                raise PermanentError(f"The feed broke at batch {number}.")
+            time.sleep(self.pause)
+            items = [
+                {
+                    "metric_id": self.metric_id,
+                    "value": str(80 + number),
+                    "measured_at": (WHEN + dt.timedelta(hours=2 * number + i)).isoformat(),
+                    "external_id": f"b{number}-{i}",
+                }
+                for i in range(2)
+            ]
+            yield Batch(items=items, cursor=str(number + 1), progress=(number + 1, self.batches))
+
+    def pull(self, source, *, mode):
+        self.cursors_seen.append(source.cursor)
+        return self._batches(int(source.cursor or 0))
+
+    def parse(self, source, upload):
+        return self._batches(0)
+
+
+def registry(provider):
+    return SimpleNamespace(get=lambda key: provider if key == "feed" else None)
+
+
+def queued_run(source: DataSource, *, upload: bool = False) -> int:
+    if upload:
+        run = SyncRun.objects.create(source=source, created=timezone.now(), upload="imports/x.csv")
+        return run.id
+    return executors.run_queue(
+        source_id=source.id, owner_id=source.owner_id, now=timezone.now(), on_commit=print
+    ).data
+
+
+def stored_file(name):
+    return open(__file__, "rb")
+
+
+@pytest.fixture
+def source(db):
+    metric = MetricFactory(unit="kg")
+    return DataSource.objects.create(
+        owner=metric.owner, provider="feed", name="Scale", created=timezone.now()
+    )
+
+
+def metric_of(source):
+    return source.owner.metrics.get()
+
+
+@pytest.mark.django_db
+def test_a_pull_that_fails_keeps_its_batches_and_the_next_run_resumes(source):
+    feed = Feed(metric_of(source).id, batches=5, fail_after=2)
+    failed = sync(queued_run(source), providers=registry(feed))
+    assert not failed.ok and "batch 2" in failed.error.message
+    assert Measurement.objects.count() == 4
+    source.refresh_from_db()
+    assert source.cursor == "2" and source.leased_by is None
+    assert SyncRun.objects.get(status=RunStatus.FAILED).created_count == 4
+
+    feed.fail_after = None
+    resumed = sync(queued_run(source), providers=registry(feed))
+    assert resumed.ok
+    assert feed.cursors_seen == [None, "2"]
+    assert Measurement.objects.count() == 10
+    assert SyncRun.objects.filter(status=RunStatus.SUCCEEDED).get().mode == "incremental_pull"
+
+
+@pytest.mark.django_db
+def test_an_import_that_fails_leaves_nothing_and_puts_back_what_it_changed(source):
+    metric = metric_of(source)
+    existing = MeasurementFactory(
+        metric=metric, value=Decimal(70), source="import", external_id="b0-0", measured_at=WHEN
+    )
+    feed = Feed(metric.id, batches=4, fail_after=2)
+    failed = sync(
+        queued_run(source, upload=True), providers=registry(feed), open_upload=stored_file
+    )
+    assert not failed.ok
+    run = SyncRun.objects.get()
+    assert run.status == RunStatus.COMPENSATED
+    assert "removed" in run.note
+    assert list(Measurement.objects.values_list("id", "value")) == [(existing.id, Decimal(70))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_sync_one_source_at_once(source):
+    feed = Feed(metric_of(source).id, batches=3, pause=0.2)
+    runs = [queued_run(source), queued_run(source)]
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def work(run_id):
+        barrier.wait()
+        try:
+            results[run_id] = sync(run_id, providers=registry(feed))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(run_id,)) for run_id in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcomes = sorted(result.ok for result in results.values())
+    assert outcomes == [False, True]
+    refused = next(result for result in results.values() if not result.ok)
+    assert refused.error.code == "conflict"
+    assert Measurement.objects.count() == 6
+    assert DataSource.objects.get().leased_by is None

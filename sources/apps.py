@@ -6,4 +6,8 @@ class SourcesConfig(AppConfig):
     verbose_name = "Data sources"
 
     def ready(self) -> None:
-        from .providers import csv_file, webhook  # noqa: F401  (they register themselves)
+        from .providers import (  # noqa: F401  (they register themselves)
+            csv_file,
+            icalendar_feed,
+            webhook,
+        )

@@ -211,6 +211,7 @@ def source_create(
     streams: dict[str, int],
     now: dt.datetime,
     secrets: dict[str, str] | None = None,
+    every_minutes: int | None = None,
 ) -> Result:
     source = DataSource.objects.create(
         owner_id=owner_id,
@@ -219,6 +220,7 @@ def source_create(
         settings=settings,
         secrets=secrets or {},
         streams=streams,
+        every_minutes=every_minutes,
         created=now,
     )
     return Result.success(source.id)

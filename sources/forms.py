@@ -54,3 +54,39 @@ class WebhookForm(forms.Form):
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+
+
+class CalendarFeedForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="“Gym sessions”.")
+    url = forms.CharField(
+        max_length=2000,
+        label="Feed address",
+        help_text="The calendar's secret iCal address (https:// or webcal://).",
+    )
+    metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
+    match = forms.CharField(
+        max_length=200, required=False, help_text="Count events whose title contains this."
+    )
+    count = forms.ChoiceField(
+        choices=[
+            ("events", "Events per day"),
+            ("hours", "Hours per day"),
+            ("minutes", "Minutes per day"),
+        ]
+    )
+    every_minutes = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Check",
+        choices=[
+            ("", "Only when I ask"),
+            (60, "Every hour"),
+            (360, "Every 6 hours"),
+            (1440, "Daily"),
+        ],
+    )
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)

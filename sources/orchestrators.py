@@ -387,3 +387,97 @@ def create_webhook_source(
     if not created.ok:
         return created
     return Result.success({"source_id": created.data, "secret": secret})
+
+
+def queue_due_syncs(
+    *,
+    now: dt.datetime,
+    enqueue: Callable[[int], object],
+    selectors=source_selectors,
+    executors=source_executors,
+) -> list[int]:
+    """Queue a run for every source whose schedule says it is time; the run ids."""
+    queued = []
+    for source in selectors.due_sources(now=now):
+        result = queue_sync(
+            source.id, actor_id=source.owner_id, now=now, enqueue=enqueue, executors=executors
+        )
+        if result.ok:
+            queued.append(result.data)
+    return queued
+
+
+def follow_source(
+    *,
+    actor_id: int,
+    provider_key: str,
+    name: str,
+    settings: dict,
+    every_minutes: int | None,
+    now: dt.datetime,
+    enqueue: Callable[[int], object],
+    providers=provider_registry,
+    executors=source_executors,
+    metrics=metric_selectors,
+) -> Result:
+    """A source to pull from (on a schedule, if `every_minutes`), checked with the
+    provider's settings model; its first pull is queued at once."""
+    set_phase(Phase.VALIDATE)
+    provider = providers.get(provider_key)
+    pulls = Capability.FULL_PULL | Capability.INCREMENTAL_PULL
+    if provider is None or not provider.capabilities & pulls:
+        return Result.failure(ValidationFailed.on("provider", "This provider cannot be pulled."))
+    try:
+        checked = provider.settings_model.model_validate(settings)
+    except PydanticValidationError as exc:
+        return Result.failure(
+            ValidationFailed("Some settings need another look.", fields=field_errors(exc))
+        )
+    try:
+        set_phase(Phase.AUTHORIZE)
+        metrics.metric_for_owner(metric_id=checked.metric_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    created = execute(
+        partial(
+            executors.source_create,
+            owner_id=actor_id,
+            provider=provider_key,
+            name=name,
+            settings=checked.model_dump(mode="json"),
+            streams={},
+            every_minutes=every_minutes,
+            now=now,
+        )
+    )
+    if not created.ok:
+        return created
+    return queue_sync(
+        created.data, actor_id=actor_id, now=now, enqueue=enqueue, executors=executors
+    )
+
+
+def retry_run(
+    run_id: int,
+    *,
+    actor_id: int,
+    now: dt.datetime,
+    enqueue: Callable[[int], object],
+    selectors=source_selectors,
+    executors=source_executors,
+) -> Result:
+    """Run a failed run's source again: the same file for an import, a pull from the
+    stored cursor otherwise."""
+    try:
+        set_phase(Phase.AUTHORIZE)
+        failed = selectors.run_for_owner(run_id=run_id, owner_id=actor_id)
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    return queue_sync(
+        failed.source_id,
+        actor_id=actor_id,
+        now=now,
+        enqueue=enqueue,
+        upload=failed.upload or None,
+        executors=executors,
+    )

@@ -1,6 +1,8 @@
 """Reads of data sources and their runs."""
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import Max, Q, QuerySet
 
 from config.envelope import NotFound
 
@@ -38,3 +40,19 @@ def webhook_source(*, source_id: int) -> DataSource:
 
 def run_by_id(*, run_id: int) -> SyncRun:
     return SyncRun.objects.get(id=run_id)
+
+
+def due_sources(*, now: dt.datetime) -> list[DataSource]:
+    """Enabled sources with a schedule whose last run started longer ago than their
+    interval (or that never ran), and with no run queued or running."""
+    active = Q(runs__status__in=["queued", "running"])
+    candidates = (
+        DataSource.objects.filter(enabled=True, every_minutes__isnull=False)
+        .exclude(id__in=DataSource.objects.filter(active).values("id"))
+        .annotate(last=Max("runs__created"))
+    )
+    return [
+        source
+        for source in candidates
+        if source.last is None or source.last + dt.timedelta(minutes=source.every_minutes) <= now
+    ]

@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:source_id>/sync/", views.source_sync, name="sync"),
     path("runs/<int:run_id>/", views.run_row, name="run"),
     path("webhooks/", views.webhook_create, name="webhook_create"),
+    path("feeds/", views.feed_create, name="feed_create"),
+    path("runs/<int:run_id>/retry/", views.run_retry, name="retry"),
     path("hooks/<int:source_id>/", views.webhook_receive, name="hook"),
 ]

@@ -21,8 +21,15 @@ from config.request_context import Phase, set_phase
 from measurements.selectors import metric_for_owner
 
 from . import selectors
-from .forms import CsvMappingForm, CsvUploadForm, WebhookForm
-from .orchestrators import create_webhook_source, import_file, queue_sync, receive_delivery
+from .forms import CalendarFeedForm, CsvMappingForm, CsvUploadForm, WebhookForm
+from .orchestrators import (
+    create_webhook_source,
+    follow_source,
+    import_file,
+    queue_sync,
+    receive_delivery,
+    retry_run,
+)
 from .providers import PermanentError, csv_file
 from .tasks import run_sync
 
@@ -33,6 +40,7 @@ def _page(request, upload_form: CsvUploadForm, **extra):
     set_phase(Phase.RENDER)
     context = {
         "webhook_form": WebhookForm(owner=request.user),
+        "feed_form": CalendarFeedForm(owner=request.user),
         **extra,
         "upload_form": upload_form,
         "sources": selectors.sources_for(owner_id=request.user.id),
@@ -193,3 +201,42 @@ def webhook_create(request):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+def feed_create(request):
+    form = CalendarFeedForm(request.POST, owner=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        result = follow_source(
+            actor_id=request.user.id,
+            provider_key="icalendar",
+            name=data["name"],
+            settings={
+                "url": data["url"],
+                "metric_id": data["metric"].id,
+                "match": data["match"],
+                "count": data["count"],
+                "time_zone": preferences_for(request.user).time_zone,
+            },
+            every_minutes=data["every_minutes"],
+            now=timezone.now(),
+            enqueue=run_sync.enqueue,
+        )
+        if result.ok:
+            messages.success(request, f"Following “{data['name']}”; the first pull is queued.")
+            return redirect("sources:list")
+        apply_error(form, result.error)
+    return _page(request, CsvUploadForm(owner=request.user), feed_form=form)
+
+
+@require_POST
+def run_retry(request, run_id: int):
+    result = retry_run(
+        run_id, actor_id=request.user.id, now=timezone.now(), enqueue=run_sync.enqueue
+    )
+    set_phase(Phase.RENDER)
+    if not result.ok:
+        return error_response(request, result.error)
+    messages.success(request, "Queued again.")
+    return redirect("sources:list")

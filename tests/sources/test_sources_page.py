@@ -1,0 +1,85 @@
+"""The sources page: a CSV is previewed then imported, a calendar feed is followed,
+a failed run is retried; another user's runs are not found."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from sources.models import DataSource, RunStatus, SyncRun
+from tests.factories import MetricFactory
+
+pytestmark = pytest.mark.django_db
+
+CSV = b"Date;Weight (kg);Comment\n2026-11-20 07:00;81,4;morning\n2026-11-21 07:00;heavy;oops\n"
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path):
+    with override_settings(MEDIA_ROOT=tmp_path):
+        yield
+
+
+@pytest.fixture
+def metric(user):
+    return MetricFactory(owner=user, name="Weight", unit="kg")
+
+
+def test_a_csv_is_previewed_with_suggested_columns_and_then_imported(signed_in, metric):
+    upload = SimpleUploadedFile("weights.csv", CSV, content_type="text/csv")
+    preview = signed_in.post("/sources/csv/", {"file": upload, "metric": metric.id})
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "81.4 kg" in page and "heavy" in page
+    assert 'value="Weight (kg)" selected' in page
+    mapping = {
+        "value_column": "Weight (kg)",
+        "time_column": "Date",
+        "note_column": "Comment",
+        "time_zone": "Europe/Berlin",
+    }
+    imported = signed_in.post("/sources/csv/import/", mapping)
+    assert imported.status_code == 302
+    run = SyncRun.objects.get()
+    assert run.source.provider == "csv" and run.upload.name.startswith("imports/")
+
+
+def test_a_calendar_feed_needs_a_web_address(signed_in, metric):
+    response = signed_in.post(
+        "/sources/feeds/",
+        {"name": "Gym", "url": "ftp://example.com/x.ics", "metric": metric.id, "count": "events"},
+    )
+    assert response.status_code == 200
+    assert not DataSource.objects.exists()
+
+
+def test_following_a_feed_queues_its_first_pull(signed_in, metric):
+    response = signed_in.post(
+        "/sources/feeds/",
+        {
+            "name": "Gym",
+            "url": "https://calendar.example.com/private/basic.ics",
+            "metric": metric.id,
+            "match": "gym",
+            "count": "events",
+            "every_minutes": "60",
+        },
+    )
+    assert response.status_code == 302
+    source = DataSource.objects.get()
+    assert (source.provider, source.every_minutes) == ("icalendar", 60)
+    assert source.settings["match"] == "gym"
+    assert SyncRun.objects.get(source=source).status == RunStatus.QUEUED
+
+
+def test_a_failed_run_is_retried_and_a_strangers_is_not_found(
+    signed_in, client, metric, other_user
+):
+    source = DataSource.objects.create(
+        owner=metric.owner, provider="icalendar", name="Gym", created=metric.created
+    )
+    failed = SyncRun.objects.create(source=source, created=metric.created, status=RunStatus.FAILED)
+    assert signed_in.post(f"/sources/runs/{failed.id}/retry/").status_code == 302
+    assert SyncRun.objects.filter(source=source).count() == 2
+    assert signed_in.get(f"/sources/runs/{failed.id}/").status_code == 200
+    signed_in.force_login(other_user)
+    assert signed_in.post(f"/sources/runs/{failed.id}/retry/").status_code == 404

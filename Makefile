@@ -40,9 +40,10 @@ run: install .secret_key
 	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(PY) manage.py demo_seed
-	@echo "Serving on http://127.0.0.1:8000 (and a background task worker). Ctrl-C stops both."
+	@echo "Serving on http://127.0.0.1:8000, with a task worker and the sync scheduler. Ctrl-C stops all."
 	@trap 'kill 0' EXIT INT TERM; \
 	$(RUN_ENV) $(PY) manage.py db_worker --no-startup-delay & \
+	$(RUN_ENV) $(PY) manage.py sync_due_sources --every 60 & \
 	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - & \
 	wait
 

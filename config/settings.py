@@ -172,12 +172,19 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
-    }
-}
+# Background work goes through Django's Tasks framework. The embedded default keeps
+# the queue in the database (`manage.py db_worker`); TASKS_BACKEND=redis moves it to
+# Redis, for many workers on many machines (`manage.py rqworker --job-class
+# django_tasks_rq.Job default`).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND is database or redis, not {TASKS_BACKEND!r}")
 
 # Security. With DEBUG off the HTTPS-only settings are on, unless DJANGO_HTTPS=0
 # (plain HTTP on loopback, e.g. `make run`).

@@ -1,6 +1,6 @@
 """The background worker, as a separate process on the test database: an import
-queued from the page's orchestrator is picked up by `manage.py db_worker` and runs to
-its end."""
+queued from the page's orchestrator is picked up by the configured backend's worker
+(`db_worker`, or `rqworker` with TASKS_BACKEND=redis) and runs to its end."""
 
 import os
 import subprocess
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import override_settings
@@ -20,6 +21,11 @@ from sources.tasks import run_sync
 from tests.factories import MetricFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+#: A worker that runs what is queued, then stops.
+WORKER = {
+    "database": ["db_worker", "--batch", "--no-startup-delay"],
+    "redis": ["rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default"],
+}
 CSV = "date,weight\n2026-11-20,81.4\n2026-11-21,81.2\n2026-11-22,80.9\n"
 
 
@@ -50,9 +56,10 @@ def test_a_queued_import_is_run_by_the_worker_process(tmp_path):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(tmp_path),
+        "TASKS_BACKEND": settings.TASKS_BACKEND,
     }
     worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        [sys.executable, "manage.py", *WORKER[settings.TASKS_BACKEND]],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -7,6 +7,7 @@ class SourcesConfig(AppConfig):
 
     def ready(self) -> None:
         from .providers import (  # noqa: F401  (they register themselves)
+            apple_health,
             csv_file,
             icalendar_feed,
             webhook,

@@ -90,3 +90,38 @@ class CalendarFeedForm(forms.Form):
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+
+
+class AppleHealthForm(forms.Form):
+    """An export from the Health app, and which metric each kind of record feeds."""
+
+    file = forms.FileField(
+        label="export.zip or export.xml",
+        help_text="In the Health app: your picture, then Export All Health Data.",
+    )
+    STREAMS = {
+        "body_mass": "Body weight",
+        "steps": "Steps",
+        "walking_running_distance": "Walking + running distance",
+        "active_energy": "Active energy",
+        "sleep": "Sleep (hours asleep)",
+    }
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        for stream, label in self.STREAMS.items():
+            self.fields[stream] = forms.ModelChoiceField(
+                queryset=metrics_for_owner(owner_id=owner.id),
+                required=False,
+                label=label,
+                empty_label="— skip —",
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(stream) for stream in self.STREAMS):
+            raise forms.ValidationError("Choose a metric for at least one kind of record.")
+        return cleaned
+
+    def metrics(self) -> dict[str, int]:
+        return {s: self.cleaned_data[s].id for s in self.STREAMS if self.cleaned_data.get(s)}

@@ -277,6 +277,12 @@ def queue_sync(
     )
 
 
+def _metrics_of(settings) -> list[int]:
+    """The metrics a provider's settings send data to: one, or one per stream."""
+    many = getattr(settings, "metric_ids", None)
+    return list(many) if many is not None else [settings.metric_id]
+
+
 def import_file(
     *,
     actor_id: int,
@@ -304,7 +310,8 @@ def import_file(
         )
     set_phase(Phase.AUTHORIZE)
     try:
-        metrics.metric_for_owner(metric_id=checked.metric_id, owner_id=actor_id)
+        for metric_id in _metrics_of(checked):
+            metrics.metric_for_owner(metric_id=metric_id, owner_id=actor_id)
     except ApplicationError as exc:
         return Result.failure(exc)
     return execute(

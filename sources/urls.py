@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.run_row, name="run"),
     path("webhooks/", views.webhook_create, name="webhook_create"),
     path("feeds/", views.feed_create, name="feed_create"),
+    path("apple-health/", views.apple_health_import, name="apple_health"),
     path("runs/<int:run_id>/retry/", views.run_retry, name="retry"),
     path("hooks/<int:source_id>/", views.webhook_receive, name="hook"),
 ]

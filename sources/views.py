@@ -21,7 +21,7 @@ from config.request_context import Phase, set_phase
 from measurements.selectors import metric_for_owner
 
 from . import selectors
-from .forms import CalendarFeedForm, CsvMappingForm, CsvUploadForm, WebhookForm
+from .forms import AppleHealthForm, CalendarFeedForm, CsvMappingForm, CsvUploadForm, WebhookForm
 from .orchestrators import (
     create_webhook_source,
     follow_source,
@@ -41,6 +41,7 @@ def _page(request, upload_form: CsvUploadForm, **extra):
     context = {
         "webhook_form": WebhookForm(owner=request.user),
         "feed_form": CalendarFeedForm(owner=request.user),
+        "apple_form": AppleHealthForm(owner=request.user),
         **extra,
         "upload_form": upload_form,
         "sources": selectors.sources_for(owner_id=request.user.id),
@@ -240,3 +241,24 @@ def run_retry(request, run_id: int):
         return error_response(request, result.error)
     messages.success(request, "Queued again.")
     return redirect("sources:list")
+
+
+@require_POST
+def apple_health_import(request):
+    form = AppleHealthForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = import_file(
+            actor_id=request.user.id,
+            provider_key="apple_health",
+            name=f"Apple Health: {upload.name}"[:80],
+            settings={"metrics": form.metrics()},
+            upload=upload,
+            now=timezone.now(),
+            enqueue=run_sync.enqueue,
+        )
+        if result.ok:
+            messages.success(request, f"Importing “{upload.name}”; follow it below.")
+            return redirect("sources:list")
+        apply_error(form, result.error)
+    return _page(request, CsvUploadForm(owner=request.user), apple_form=form)

@@ -1,6 +1,8 @@
 """The sources page: a CSV is previewed then imported, a calendar feed is followed,
 a failed run is retried; another user's runs are not found."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -83,3 +85,26 @@ def test_a_failed_run_is_retried_and_a_strangers_is_not_found(
     assert signed_in.get(f"/sources/runs/{failed.id}/").status_code == 200
     signed_in.force_login(other_user)
     assert signed_in.post(f"/sources/runs/{failed.id}/retry/").status_code == 404
+
+
+APPLE = (Path(__file__).parent / "files" / "apple_health_export.xml").read_bytes()
+
+
+def test_an_apple_health_export_is_queued_with_a_metric_per_kind_of_record(signed_in, metric):
+    steps = MetricFactory(owner=metric.owner, name="Steps", unit="steps")
+    upload = SimpleUploadedFile("export.xml", APPLE, content_type="text/xml")
+    response = signed_in.post(
+        "/sources/apple-health/", {"file": upload, "body_mass": metric.id, "steps": steps.id}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    source = DataSource.objects.get()
+    assert source.settings["metrics"] == {"body_mass": metric.id, "steps": steps.id}
+    assert SyncRun.objects.get(source=source).status == RunStatus.QUEUED
+
+
+def test_an_apple_health_import_needs_at_least_one_metric(signed_in, metric):
+    upload = SimpleUploadedFile("export.xml", APPLE, content_type="text/xml")
+    response = signed_in.post("/sources/apple-health/", {"file": upload})
+    assert response.status_code == 200
+    assert "Choose a metric for at least one kind of record." in response.content.decode()
+    assert not DataSource.objects.exists()

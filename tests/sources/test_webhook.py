@@ -88,5 +88,5 @@ def test_a_malformed_delivery_leaves_nothing(client, hook):
 
 
 def test_an_unknown_hook_is_not_found(client, hook):
-    url, secret = hook
+    _, secret = hook
     assert deliver(client, "/sources/hooks/999999/", secret, BODY).status_code == 404

@@ -1,0 +1,517 @@
+"""Measurements from an Apple Health export: the `export.zip` the Health app writes
+(profile picture → Export All Health Data), or the `export.xml` inside it.
+
+Which records feed which metric is the settings' `metrics`, keyed by stream name
+(`STREAMS` names the HealthKit type of each). The file is read as a stream: a zip
+entry is decompressed as it is read, never extracted, and the XML is parsed
+incrementally by defusedxml with every element dropped once read, so memory stays
+flat however many gigabytes the export holds.
+
+What the provider does to a record of a mapped type:
+
+- value: Apple's value, as text; for sleep (asleep stages only: in bed and awake are
+  skipped) the hours from startDate to endDate.
+- unit: Apple's unit, spelled as pint spells it where they differ (`APPLE_UNITS`):
+  "Cal" is "kcal", "st" is "stone"; a count is "" (the metric's own unit).
+- measured_at: startDate ("2026-11-20 07:01:00 +0100") as ISO 8601 with its offset.
+- note: the sourceName (the app or device that recorded it).
+- external_id: "ah-" + sha1 of type|startDate|endDate|value|sourceName, so that
+  importing a newer export creates only what is new (the writer upserts by it).
+  Apple repeats identical records at times; within a batch they are handed on once.
+
+Only records directly under <HealthData> are read: Apple repeats the records of a
+correlation (blood pressure, food) at the top level.
+
+Safety and Apple's quirks:
+
+- Entity declarations are refused ("The file declares XML entities; refused for
+  safety."): nothing legitimate in an export needs them, and they are how a
+  billion-laughs bomb or an external entity reaches a parser. defusedxml refuses
+  them in the parser too.
+- Apple's export starts with an internal DTD subset (ELEMENT and ATTLIST
+  declarations only). Exports of HealthKit export version 12 (iOS 16) wrote it
+  broken (an ATTLIST left open), which no conforming parser accepts; nothing here
+  needs it, so the subset is blanked out before parsing (keeping line numbers).
+- Some exports hold control characters (U+000B and others) that XML 1.0 forbids;
+  they are dropped from UTF-8 input as it is read.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import suppress
+from decimal import Decimal
+from typing import IO, Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .base import Batch, Capability, PermanentError, Provider, Source
+from .registry import register
+
+#: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
+BATCH_SIZE = 2000
+
+#: Stream name → the HealthKit type whose records feed it.
+STREAMS: dict[str, str] = {
+    "body_mass": "HKQuantityTypeIdentifierBodyMass",
+    "steps": "HKQuantityTypeIdentifierStepCount",
+    "walking_running_distance": "HKQuantityTypeIdentifierDistanceWalkingRunning",
+    "active_energy": "HKQuantityTypeIdentifierActiveEnergyBurned",
+    "sleep": "HKCategoryTypeIdentifierSleepAnalysis",
+}
+SLEEP = STREAMS["sleep"]
+#: Sleep values that count as asleep ("…Asleep" before iOS 16; the stages since).
+ASLEEP_PREFIX = "HKCategoryValueSleepAnalysisAsleep"
+
+#: Apple's unit names → the names `measurements.units` (pint) knows; "" is the
+#: metric's own unit. Units not listed (kg, lb, km, mi, m, kcal, kJ…) pass as they are.
+APPLE_UNITS: dict[str, str] = {"count": "", "Cal": "kcal", "st": "stone", "hr": "h"}
+
+ENTITIES = "The file declares XML entities; refused for safety."
+NOT_AN_EXPORT = (
+    "The file is neither an Apple Health export (export.zip) nor the export.xml "
+    "inside one. In the Health app, tap your picture → Export All Health Data, and "
+    "upload the zip it makes."
+)
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_UTF8_BOM = b"\xef\xbb\xbf"
+#: How much of the start of the XML is read to find (and neutralize) the DOCTYPE.
+#: Apple's DTD is about 10 KB.
+_PROLOG_LIMIT = 1 << 20
+_READ_SIZE = 64 * 1024
+#: The most elements one top-level element may hold, all of which stay in memory until
+#: it ends. Apple's largest (a workout's events, a heart rate variability reading's
+#: beats) hold hundreds.
+MAX_NESTED = 100_000
+#: C0 control characters XML 1.0 forbids (all but tab, line feed, carriage return).
+#: In UTF-8 these bytes only ever stand for themselves, so deleting them is safe.
+_FORBIDDEN_CONTROLS = bytes(b for b in range(0x20) if b not in b"\t\n\r")
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b")
+_SUBSET_END = re.compile(rb"\]\s*>")
+_ELEMENT = re.compile(rb"<[A-Za-z_:]")
+_APPLE_TIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ?([+-]\d\d):?(\d\d)")
+
+
+class AppleHealthSettings(BaseModel):
+    """Which metric each stream of the export feeds, and optionally which of the
+    apps and devices that recorded them to take."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Stream name (a key of `STREAMS`) → metric id.
+    metrics: dict[str, int] = Field(min_length=1)
+    #: Only records from these sources (Apple's sourceName, such as "Anna's Apple
+    #: Watch"); empty: all. An iPhone and a Watch both count steps, and the export
+    #: holds both: taking one of them avoids counting a step twice.
+    sources: list[str] = Field(default_factory=list)
+
+    @field_validator("metrics")
+    @classmethod
+    def known_streams(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(STREAMS))
+        if unknown:
+            names = ", ".join(f"“{name}”" for name in unknown)
+            known = ", ".join(STREAMS)
+            raise ValueError(
+                f"{names} {'is not a stream' if len(unknown) == 1 else 'are not streams'} "
+                f"of an Apple Health export; the streams are: {known}."
+            )
+        return value
+
+    @property
+    def metric_ids(self) -> list[int]:
+        """Every metric the import writes to (each must be the importer's)."""
+        return sorted(set(self.metrics.values()))
+
+
+# Times and values ---------------------------------------------------------------------
+
+
+def iso_time(text: str | None) -> str | None:
+    """Apple's "2026-11-20 07:01:00 +0100" as "2026-11-20T07:01:00+01:00"; an ISO
+    time with an offset as it is; anything else (no offset, not a time) None."""
+    if not text:
+        return None
+    match = _APPLE_TIME.fullmatch(text)
+    if match:
+        return f"{match[1]}T{match[2]}{match[3]}:{match[4]}"
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.isoformat() if moment.tzinfo is not None else None
+
+
+def sleep_hours(start: str | None, end: str | None) -> str | None:
+    """The hours between two ISO times, to the second, or None when they cannot be
+    read or do not make a positive span."""
+    if start is None or end is None:
+        return None
+    try:
+        span = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
+    except ValueError:  # a date that does not exist ("2026-02-30")
+        return None
+    seconds = span.total_seconds()
+    if seconds <= 0:
+        return None
+    hours = (Decimal(int(seconds)) / 3600).quantize(Decimal("0.000001"))
+    return format(hours.normalize(), "f")
+
+
+def stable_id(kind: str, start: str, end: str, value: str, source_name: str) -> str:
+    """The external id of a record: the same record in a later export gives the same
+    id, so importing it again changes nothing."""
+    key = f"{kind}|{start}|{end}|{value}|{source_name}".encode()
+    return "ah-" + hashlib.sha1(key, usedforsecurity=False).hexdigest()[:20]
+
+
+# The bytes ----------------------------------------------------------------------------
+
+
+def _size(upload: IO[bytes]) -> int | None:
+    """The size of the upload in bytes, when it can tell without reading it."""
+    with suppress(Exception):
+        size = upload.size  # Django's File and UploadedFile
+        if isinstance(size, int):
+            return size
+    with suppress(AttributeError, OSError, ValueError):
+        return os.fstat(upload.fileno()).st_size
+    with suppress(AttributeError, OSError, ValueError):
+        if upload.seekable():
+            here = upload.tell()
+            end = upload.seek(0, io.SEEK_END)
+            upload.seek(here)
+            return end
+    return None
+
+
+def _tell(upload: IO[bytes]) -> int | None:
+    try:
+        return upload.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _sniff(upload: IO[bytes]) -> str:
+    """ "zip" or "xml", from the first bytes; the upload is put back where it was."""
+    start = _tell(upload)
+    head = upload.read(64)
+    if start is None:
+        raise PermanentError("The upload cannot be reread; it must be a seekable file.")
+    upload.seek(start)
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        return "zip"
+    text = head.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
+    if text.startswith(b"<") or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "xml"
+    raise PermanentError(NOT_AN_EXPORT)
+
+
+def _export_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The export.xml of an export zip: apple_health_export/export.xml, or another
+    export.xml; failing that (the Health app names it in the phone's language, as
+    exportar.xml), the largest XML file in the top folder that is not the clinical
+    (…_cda.xml) one."""
+    entries = [
+        entry
+        for entry in archive.infolist()
+        if not entry.is_dir() and not entry.filename.startswith("__MACOSX/")
+    ]
+    named = [e for e in entries if e.filename.rsplit("/", 1)[-1].casefold() == "export.xml"]
+    if named:
+        return min(
+            named,
+            key=lambda e: (
+                e.filename != "apple_health_export/export.xml",
+                e.filename.count("/"),
+                e.filename,
+            ),
+        )
+    others = [
+        e
+        for e in entries
+        if e.filename.casefold().endswith(".xml")
+        and not e.filename.casefold().endswith("_cda.xml")
+        and e.filename.count("/") <= 1
+    ]
+    if others:
+        return max(others, key=lambda e: e.file_size)
+    raise PermanentError(
+        "The zip holds no export.xml: it is not an Apple Health export. In the Health "
+        "app, tap your picture → Export All Health Data, and upload the zip it makes."
+    )
+
+
+class _Feed:
+    """The XML as the parser reads it: the prolog's DOCTYPE internal subset blanked
+    out (after refusing entity declarations in it), and control characters that XML
+    forbids dropped. Counts the bytes it has taken from `raw`."""
+
+    def __init__(self, raw: IO[bytes]):
+        self._raw = raw
+        self.taken = 0
+        head = self._take(_READ_SIZE)
+        while len(head) < _PROLOG_LIMIT and not _prolog_done(head):
+            more = self._take(_READ_SIZE)
+            if not more:
+                break
+            head += more
+        # UTF-16 or UTF-32 (never Apple's): left to the parser as it is.
+        self._filter = b"\x00" not in head[:_READ_SIZE]
+        self._head = _neutralize_doctype(head) if self._filter else head
+
+    def _take(self, size: int) -> bytes:
+        try:
+            data = self._raw.read(size)
+        except zipfile.BadZipFile as exc:
+            raise PermanentError(f"The zip is damaged ({exc}); export again.") from exc
+        except (zlib.error, EOFError) as exc:
+            raise PermanentError("The zip is damaged or cut short; export again.") from exc
+        self.taken += len(data)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+        else:
+            data = self._take(size if size and size > 0 else _READ_SIZE)
+        return data.translate(None, _FORBIDDEN_CONTROLS) if self._filter else data
+
+
+def _find_doctype(head: bytes) -> re.Match[bytes] | None:
+    """The DOCTYPE of the prolog in `head`: one before the first element."""
+    doctype = _DOCTYPE.search(head)
+    element = _ELEMENT.search(head)
+    if doctype is None or (element is not None and element.start() < doctype.start()):
+        return None
+    return doctype
+
+
+def _prolog_done(head: bytes) -> bool:
+    """Whether `head` reaches past the DOCTYPE (or shows there is none)."""
+    doctype = _find_doctype(head)
+    if doctype is None:
+        # An element start: no DOCTYPE can come any more.
+        return _ELEMENT.search(head) is not None
+    return _doctype_end(head, doctype.start()) is not None
+
+
+def _doctype_end(head: bytes, start: int) -> int | None:
+    """Where the DOCTYPE that starts at `start` ends (after its ">"), if in `head`."""
+    close = head.find(b">", start)
+    bracket = head.find(b"[", start)
+    if bracket == -1 or (close != -1 and close < bracket):
+        return close + 1 if close != -1 else None
+    end = _SUBSET_END.search(head, bracket)
+    return end.end() if end else None
+
+
+def _neutralize_doctype(head: bytes) -> bytes:
+    """`head` without the DOCTYPE's internal subset, which Apple sometimes writes
+    broken and nothing here needs; entity declarations in it are refused. The
+    subset's lines stay as blank lines, so the parser's line numbers stay true."""
+    doctype = _find_doctype(head)
+    if doctype is None:
+        return head
+    end = _doctype_end(head, doctype.start())
+    if end is None:
+        # Longer than any export's: the parser (which refuses entities) reads it.
+        return head
+    declaration = head[doctype.start() : end]
+    if b"<!ENTITY" in declaration:
+        raise PermanentError(ENTITIES)
+    name = re.match(rb"<!DOCTYPE\s+([^\s\[>]+)", declaration)
+    replacement = b"<!DOCTYPE " + name[1] + b">" if name else b""
+    blank = b"\n" * declaration.count(b"\n")
+    return head[: doctype.start()] + replacement + blank + head[end:]
+
+
+# Records ------------------------------------------------------------------------------
+
+
+def _records(feed: _Feed) -> Iterator[dict[str, str]]:
+    """The attributes of each Record directly under <HealthData>, as parsed; every
+    element is dropped once read."""
+    try:
+        context = iterparse(feed, events=("start", "end"))
+        root = None
+        depth = nested = 0
+        for event, elem in context:
+            if event == "start":
+                depth += 1
+                if depth > 2:
+                    nested += 1
+                    if nested > MAX_NESTED:
+                        raise PermanentError(
+                            f"An element of the file holds more than {MAX_NESTED:,} others: "
+                            "this is not an export the Health app made."
+                        )
+                elif root is None:
+                    root = elem
+                    if elem.tag != "HealthData":
+                        raise PermanentError(
+                            f"The XML file is not an Apple Health export: its root element "
+                            f"is <{elem.tag}>, not <HealthData>."
+                        )
+                continue
+            depth -= 1
+            if depth == 1:
+                if elem.tag == "Record":
+                    yield elem.attrib
+                elem.clear()
+                del root[:]  # root is set: an end event follows a start event
+                nested = 0
+    except ParseError as exc:
+        line, column = exc.position
+        raise PermanentError(
+            f"The export's XML is broken at line {line}, column {column} "
+            f"({str(exc).split(':')[0]}). The file may be cut short or damaged; "
+            "export again from the Health app."
+        ) from exc
+    except DefusedXmlException as exc:
+        raise PermanentError(ENTITIES) from exc
+
+
+class _Items:
+    """Turns the attributes of a record into an item in the batch-ingest shape, or
+    None for a record that feeds no metric."""
+
+    def __init__(self, settings: AppleHealthSettings):
+        self.metric_of = {STREAMS[stream]: metric for stream, metric in settings.metrics.items()}
+        self.sources = frozenset(settings.sources)
+
+    def item(self, record: dict[str, str]) -> dict[str, Any] | None:
+        kind = record.get("type")
+        metric_id = self.metric_of.get(kind)
+        if metric_id is None:
+            return None
+        source_name = record.get("sourceName", "")
+        if self.sources and source_name not in self.sources:
+            return None
+        start, end = record.get("startDate", ""), record.get("endDate", "")
+        raw_value = record.get("value", "")
+        measured_at = iso_time(start)
+        if kind == SLEEP:
+            if not raw_value.startswith(ASLEEP_PREFIX):
+                return None
+            value = sleep_hours(measured_at, iso_time(end))
+            if value is None:
+                return None
+            unit = "h"
+        else:
+            value = raw_value
+            apple_unit = record.get("unit", "")
+            unit = APPLE_UNITS.get(apple_unit, apple_unit)
+        return {
+            "metric_id": metric_id,
+            "value": value,
+            "unit": unit,
+            "measured_at": measured_at,
+            "note": source_name[:500],
+            "external_id": stable_id(kind, start, end, raw_value, source_name),
+        }
+
+
+# The provider -------------------------------------------------------------------------
+
+
+@register
+class AppleHealthExport(Provider):
+    key = "apple_health"
+    label = "Apple Health export"
+    capabilities = Capability.FILE_IMPORT
+    settings_model = AppleHealthSettings
+
+    def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
+        """Batches of up to `BATCH_SIZE` items, read as the file streams in. Progress
+        is (bytes read, bytes in all) of the file (for a zip, of its export.xml's
+        compressed data) when the size is known, else (records read, None)."""
+        settings: AppleHealthSettings = source.settings  # type: ignore[assignment]
+        if _sniff(upload) == "xml":
+            yield from self._batches(settings, upload, _XmlProgress(upload))
+            return
+        try:
+            archive = zipfile.ZipFile(upload)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise PermanentError("The zip is damaged or cut short; export again.") from exc
+        with archive:
+            entry = _export_entry(archive)
+            try:
+                stream = archive.open(entry)
+            except zipfile.BadZipFile as exc:
+                raise PermanentError(f"The zip is damaged ({exc}); export again.") from exc
+            except RuntimeError as exc:  # encrypted
+                raise PermanentError("The zip is encrypted; upload the export as it is.") from exc
+            except NotImplementedError as exc:  # a compression method zipfile lacks
+                raise PermanentError(
+                    f"The zip is compressed in a way that cannot be read ({exc}); upload "
+                    "the export.zip as the Health app made it."
+                ) from exc
+            with stream:
+                yield from self._batches(settings, stream, _ZipProgress(upload, entry))
+
+    def _batches(
+        self, settings: AppleHealthSettings, raw: IO[bytes], progress: "_XmlProgress"
+    ) -> Iterator[Batch]:
+        feed = _Feed(raw)
+        progress.feed = feed
+        convert = _Items(settings).item
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for record in _records(feed):
+            progress.records += 1
+            item = convert(record)
+            if item is None or item["external_id"] in seen:
+                continue
+            seen.add(item["external_id"])
+            items.append(item)
+            if len(items) == BATCH_SIZE:
+                yield Batch(items=items, progress=progress.now())
+                items, seen = [], set()
+        if items:
+            yield Batch(items=items, progress=progress.now(finished=True))
+
+
+class _XmlProgress:
+    """(bytes of the file read, its size), or (records read, None)."""
+
+    def __init__(self, upload: IO[bytes]):
+        self.records = 0
+        self.feed: _Feed | None = None
+        self.size = _size(upload)
+        start = _tell(upload)
+        self.total = self.size - start if self.size is not None and start is not None else None
+
+    def now(self, *, finished: bool = False) -> tuple[int, int | None]:
+        if self.total is None or self.feed is None:
+            return (self.records, None)
+        return (self.total if finished else min(self.feed.taken, self.total), self.total)
+
+
+class _ZipProgress(_XmlProgress):
+    """(compressed bytes of export.xml read, its compressed size): the zip file's own
+    position, which moves as the entry is decompressed, past the entry's start."""
+
+    def __init__(self, upload: IO[bytes], entry: zipfile.ZipInfo):
+        self.records = 0
+        self.feed = None
+        self.upload = upload
+        self.start = entry.header_offset
+        self.total = entry.compress_size or None
+
+    def now(self, *, finished: bool = False) -> tuple[int, int | None]:
+        here = _tell(self.upload)
+        if self.total is None or here is None:
+            return (self.records, None)
+        done = self.total if finished else max(0, min(here - self.start, self.total))
+        return (done, self.total)

@@ -13,6 +13,7 @@ REQUIRED = ("value_column", "time_column")
 
 
 class CsvUploadForm(forms.Form):
+    prefix = "csv"
     file = forms.FileField(label="CSV file", help_text="Exported from a spreadsheet or an app.")
     metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
 
@@ -48,6 +49,7 @@ class CsvMappingForm(forms.Form):
 
 
 class WebhookForm(forms.Form):
+    prefix = "hook"
     name = forms.CharField(max_length=80, help_text="Who will send: “Smart scale”.")
     metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
 
@@ -57,6 +59,7 @@ class WebhookForm(forms.Form):
 
 
 class CalendarFeedForm(forms.Form):
+    prefix = "feed"
     name = forms.CharField(max_length=80, help_text="“Gym sessions”.")
     url = forms.CharField(
         max_length=2000,
@@ -94,6 +97,8 @@ class CalendarFeedForm(forms.Form):
 
 class AppleHealthForm(forms.Form):
     """An export from the Health app, and which metric each kind of record feeds."""
+
+    prefix = "apple"
 
     file = forms.FileField(
         label="export.zip or export.xml",

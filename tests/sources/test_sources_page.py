@@ -28,7 +28,7 @@ def metric(user):
 
 def test_a_csv_is_previewed_with_suggested_columns_and_then_imported(signed_in, metric):
     upload = SimpleUploadedFile("weights.csv", CSV, content_type="text/csv")
-    preview = signed_in.post("/sources/csv/", {"file": upload, "metric": metric.id})
+    preview = signed_in.post("/sources/csv/", {"csv-file": upload, "csv-metric": metric.id})
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "81.4 kg" in page and "heavy" in page
@@ -48,7 +48,12 @@ def test_a_csv_is_previewed_with_suggested_columns_and_then_imported(signed_in, 
 def test_a_calendar_feed_needs_a_web_address(signed_in, metric):
     response = signed_in.post(
         "/sources/feeds/",
-        {"name": "Gym", "url": "ftp://example.com/x.ics", "metric": metric.id, "count": "events"},
+        {
+            "feed-name": "Gym",
+            "feed-url": "ftp://example.com/x.ics",
+            "feed-metric": metric.id,
+            "feed-count": "events",
+        },
     )
     assert response.status_code == 200
     assert not DataSource.objects.exists()
@@ -58,12 +63,12 @@ def test_following_a_feed_queues_its_first_pull(signed_in, metric):
     response = signed_in.post(
         "/sources/feeds/",
         {
-            "name": "Gym",
-            "url": "https://calendar.example.com/private/basic.ics",
-            "metric": metric.id,
-            "match": "gym",
-            "count": "events",
-            "every_minutes": "60",
+            "feed-name": "Gym",
+            "feed-url": "https://calendar.example.com/private/basic.ics",
+            "feed-metric": metric.id,
+            "feed-match": "gym",
+            "feed-count": "events",
+            "feed-every_minutes": "60",
         },
     )
     assert response.status_code == 302
@@ -94,7 +99,8 @@ def test_an_apple_health_export_is_queued_with_a_metric_per_kind_of_record(signe
     steps = MetricFactory(owner=metric.owner, name="Steps", unit="steps")
     upload = SimpleUploadedFile("export.xml", APPLE, content_type="text/xml")
     response = signed_in.post(
-        "/sources/apple-health/", {"file": upload, "body_mass": metric.id, "steps": steps.id}
+        "/sources/apple-health/",
+        {"apple-file": upload, "apple-body_mass": metric.id, "apple-steps": steps.id},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     source = DataSource.objects.get()
@@ -104,7 +110,7 @@ def test_an_apple_health_export_is_queued_with_a_metric_per_kind_of_record(signe
 
 def test_an_apple_health_import_needs_at_least_one_metric(signed_in, metric):
     upload = SimpleUploadedFile("export.xml", APPLE, content_type="text/xml")
-    response = signed_in.post("/sources/apple-health/", {"file": upload})
+    response = signed_in.post("/sources/apple-health/", {"apple-file": upload})
     assert response.status_code == 200
     assert "Choose a metric for at least one kind of record." in response.content.decode()
     assert not DataSource.objects.exists()

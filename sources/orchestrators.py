@@ -217,8 +217,9 @@ def _run(context, open_upload, providers, executors, metrics, now, sleep, jitter
             ).unwrap()
         except TransientError as exc:
             if mode in ALL_OR_NOTHING or attempt >= retry.attempts:
-                tries = f" after {attempt} attempts" if attempt > 1 else ""
-                raise _Failed(_detail(ErrorCode.INTERNAL_ERROR, f"{exc}{tries}")) from exc
+                said = str(exc).rstrip(".")
+                tries = f" (tried {attempt} times)" if attempt > 1 else ""
+                raise _Failed(_detail(ErrorCode.INTERNAL_ERROR, f"{said}{tries}.")) from exc
             sleep(retry.delay(attempt, exc.retry_after, jitter()))
             attempt += 1
         except PermanentError as exc:

@@ -564,7 +564,7 @@ def test_rejected_cursor_on_an_incremental_only_provider_does_not_ask_for_a_full
             RetryPolicy(base_seconds=2, cap_seconds=3),
             [1.5, 2.25, 2.25],
             [],
-            ("fail", "slow after 4 attempts"),
+            ("fail", "slow (tried 4 times)."),
             id="backoff-capped",
         ),
         pytest.param(
@@ -572,7 +572,7 @@ def test_rejected_cursor_on_an_incremental_only_provider_does_not_ask_for_a_full
             RetryPolicy(),
             [0.75, 1.5, 3.0],
             [],
-            ("fail", "timeout after 4 attempts"),
+            ("fail", "timeout (tried 4 times)."),
             id="retries-exhausted",
         ),
         pytest.param(
@@ -580,7 +580,7 @@ def test_rejected_cursor_on_an_incremental_only_provider_does_not_ask_for_a_full
             RetryPolicy(attempts=2),
             [0.75],
             ["c1", "c1"],
-            ("fail", "timeout after 2 attempts"),
+            ("fail", "timeout (tried 2 times)."),
             id="retries-exhausted-keeps-batches",
         ),
         pytest.param(
@@ -588,7 +588,7 @@ def test_rejected_cursor_on_an_incremental_only_provider_does_not_ask_for_a_full
             RetryPolicy(attempts=1),
             [],
             [],
-            ("fail", "timeout"),
+            ("fail", "timeout."),
             id="no-retries",
         ),
         pytest.param(
@@ -722,7 +722,7 @@ def test_failed_pull_keeps_its_batches_and_the_next_run_resumes():
             [batch("r1"), TransientError("connection dropped")],
             {},
             ["r1"],
-            "connection dropped",
+            "connection dropped.",
             id="transient-not-retried",
         ),
         pytest.param(

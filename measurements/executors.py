@@ -281,11 +281,18 @@ def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, s
     keyed = [row for row in rows if row.external_id]
     for start in range(0, len(keyed), INGEST_CHUNK):
         chunk = keyed[start : start + INGEST_CHUNK]
-        for measurement in Measurement.objects.select_related("metric").filter(
-            metric_id__in={row.metric_id for row in chunk},
-            source=source,
-            external_id__in={row.external_id for row in chunk},
-        ):
+        found_rows = (
+            Measurement.objects.select_related("metric")
+            .filter(
+                metric_id__in={row.metric_id for row in chunk},
+                source=source,
+                external_id__in={row.external_id for row in chunk},
+            )
+            # Says outright what the partial unique index covers: PostgreSQL cannot
+            # infer it from an IN list of more than 100 ids, and would scan the table.
+            .exclude(external_id="")
+        )
+        for measurement in found_rows:
             found[(measurement.metric_id, measurement.external_id)] = measurement
     return found
 

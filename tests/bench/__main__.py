@@ -1,6 +1,7 @@
 """Run every bench on a fresh database and write one markdown report.
 
-    python -m tests.bench [--runs 300] [--warmup 20] [--batches 5] [--output bench-report.md]
+    python -m tests.bench [--runs 300] [--warmup 20] [--batches 5] [--csv-rows 1000000]
+                          [--output bench-report.md]
 
 The database is created for the run and dropped after it, like the test runner's, so
 the bench never touches dev data. It is PostgreSQL, the production database; SQLite
@@ -16,7 +17,7 @@ import platform
 import sys
 from pathlib import Path
 
-BENCHES = ("tests.bench.record", "tests.bench.ingest")
+BENCHES = ("tests.bench.record", "tests.bench.ingest", "tests.bench.csv_import")
 
 
 def main() -> int:
@@ -28,6 +29,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--warmup-batches", type=int, default=1, help="untimed batches per path first"
+    )
+    parser.add_argument(
+        "--csv-rows",
+        type=int,
+        default=1_000_000,
+        help="rows of the CSV file imported by the CSV import bench (0 skips it)",
     )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
@@ -66,7 +73,8 @@ def main() -> int:
 
 def _run(bench, options: dict) -> str:
     """A bench's `run`, given the options it takes (`runs` and `warmup` for request
-    paths, `batches` and `warmup_batches` for batch ingest)."""
+    paths, `batches` and `warmup_batches` for batch ingest, `csv_rows` for the CSV
+    import)."""
     taken = inspect.signature(bench.run).parameters
     return bench.run(**{name: value for name, value in options.items() if name in taken})
 
@@ -85,7 +93,8 @@ def _header(connection, args) -> str:
             f"- Django {django.get_version()}, Python {platform.python_version()}",
             f"- N = {args.runs} timed requests per path, interleaved, "
             f"after {args.warmup} warm-up requests each; batch ingest: {args.batches} timed "
-            f"batches per path, after {args.warmup_batches} warm-up",
+            f"batches per path, after {args.warmup_batches} warm-up; CSV import: "
+            f"{args.csv_rows:,} rows",
         ]
     )
 

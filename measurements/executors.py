@@ -288,9 +288,11 @@ def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, s
                 source=source,
                 external_id__in={row.external_id for row in chunk},
             )
-            # Says outright what the partial unique index covers: PostgreSQL cannot
-            # infer it from an IN list of more than 100 ids, and would scan the table.
+            # Says outright what the partial unique index covers (PostgreSQL cannot
+            # infer it from an IN list of more than 100 ids), and asks for no order:
+            # the default one would walk the metric's whole history in time order.
             .exclude(external_id="")
+            .order_by()
         )
         for measurement in found_rows:
             found[(measurement.metric_id, measurement.external_id)] = measurement

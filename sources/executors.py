@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from audit.models import Action, AuditEntry
@@ -24,6 +24,11 @@ from .models import DataSource, RunStatus, SyncRun, WebhookDelivery
 #: How long a run holds its source without writing before another may take over (a
 #: worker that died mid-run must not block the source for ever).
 LEASE = dt.timedelta(minutes=10)
+#: A large import outgrows the planner's statistics of the measurements table faster
+#: than autovacuum refreshes them, and stale ones turn each batch's id lookup into a
+#: scan of the metric's rows: so the run refreshes them every this many new rows.
+REANALYZE_EVERY = 100_000
+
 #: How many rejections a run keeps to show; the count has them all.
 KEPT_REJECTIONS = 50
 
@@ -91,6 +96,10 @@ def batch_write(
         origin={"data_source_id": source.id, "sync_run_id": run.id},
     )
     rejections = sorted([*refused.rejections, *counts.rejections], key=lambda r: r.index)
+    if (
+        run.created_count + counts.created
+    ) // REANALYZE_EVERY > run.created_count // REANALYZE_EVERY:
+        _refresh_statistics()
     run.created_count += counts.created
     run.updated_count += counts.updated
     run.unchanged_count += counts.unchanged
@@ -105,6 +114,12 @@ def batch_write(
     DataSource.objects.filter(id=source.id, leased_by=run.id).update(**fields)
     merged = counts.model_copy(update={"rejected": len(rejections), "rejections": rejections})
     return Result.success(BatchWritten(counts=merged, cursor=cursor))
+
+
+def _refresh_statistics() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Measurement._meta.db_table}")
 
 
 def _finish(run: SyncRun, status: RunStatus, now: dt.datetime, **fields) -> None:

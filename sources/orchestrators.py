@@ -132,7 +132,7 @@ def sync(
             return started
         context = started.data
         if payload is not None:
-            open_upload = lambda name: io.BytesIO(payload)  # noqa: E731
+            open_upload = partial(_delivered, payload)
             context = context.model_copy(update={"upload": "push"})
         try:
             _run(context, open_upload, providers, executors, metrics, now, sleep, jitter, retry)
@@ -147,16 +147,15 @@ def sync(
         return execute(lambda: executors.run_succeed(run_id=run_id, now=now()))
 
 
+def _delivered(payload: bytes, name: str) -> IO[bytes]:
+    return io.BytesIO(payload)
+
+
 def _fail(context, detail: ErrorDetail, executors, now) -> Result:
     """A failed import (or pushed delivery) is undone; a failed pull keeps its batches
     and cursor."""
-    if context.upload:
-        action = lambda: executors.run_compensate(  # noqa: E731
-            run_id=context.run_id, error=detail, now=now()
-        )
-    else:
-        action = lambda: executors.run_fail(run_id=context.run_id, error=detail, now=now())  # noqa: E731
-    finished = execute(action)
+    finish = executors.run_compensate if context.upload else executors.run_fail
+    finished = execute(partial(finish, run_id=context.run_id, error=detail, now=now()))
     return Result.failure(detail) if finished.ok else finished
 
 

@@ -38,13 +38,10 @@ Safety and Apple's quirks:
 
 import datetime as dt
 import hashlib
-import io
-import os
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import suppress
 from decimal import Decimal
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
@@ -54,6 +51,7 @@ from defusedxml.ElementTree import iterparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import Batch, Capability, PermanentError, Provider, Source
+from .common import upload_size
 from .registry import register
 
 #: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
@@ -176,23 +174,6 @@ def stable_id(kind: str, start: str, end: str, value: str, source_name: str) -> 
 
 
 # The bytes ----------------------------------------------------------------------------
-
-
-def _size(upload: IO[bytes]) -> int | None:
-    """The size of the upload in bytes, when it can tell without reading it."""
-    with suppress(Exception):
-        size = upload.size  # Django's File and UploadedFile
-        if isinstance(size, int):
-            return size
-    with suppress(AttributeError, OSError, ValueError):
-        return os.fstat(upload.fileno()).st_size
-    with suppress(AttributeError, OSError, ValueError):
-        if upload.seekable():
-            here = upload.tell()
-            end = upload.seek(0, io.SEEK_END)
-            upload.seek(here)
-            return end
-    return None
 
 
 def _tell(upload: IO[bytes]) -> int | None:
@@ -488,7 +469,7 @@ class _XmlProgress:
     def __init__(self, upload: IO[bytes]):
         self.records = 0
         self.feed: _Feed | None = None
-        self.size = _size(upload)
+        self.size = upload_size(upload)
         start = _tell(upload)
         self.total = self.size - start if self.size is not None and start is not None else None
 

@@ -41,14 +41,13 @@ import datetime as dt
 import hashlib
 import io
 import itertools
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -57,6 +56,7 @@ from measurements.contracts import IngestItem, MeasurementValues
 from measurements.units import UnitError, convert
 
 from .base import Batch, Capability, PermanentError, Provider, Source
+from .common import known_time_zone, upload_size
 from .registry import register
 
 #: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
@@ -105,16 +105,7 @@ class CsvSettings(BaseModel):
     def stripped(cls, value: str) -> str:
         return value.strip()
 
-    @field_validator("time_zone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"“{value}” is not a time zone we know; use a name like Europe/Berlin or UTC."
-            ) from exc
-        return value
+    _known_zone = field_validator("time_zone")(known_time_zone)
 
     @field_validator("value_column", "time_column")
     @classmethod
@@ -271,25 +262,6 @@ def _position(upload: IO[bytes]) -> int | None:
         return upload.tell()
     except (AttributeError, OSError, ValueError):
         return None
-
-
-def _size(upload: IO[bytes]) -> int | None:
-    """The size of the upload in bytes, when it can tell without reading it."""
-    with suppress(Exception):
-        size = upload.size  # Django's File and UploadedFile
-        if isinstance(size, int) and size > 0:
-            return size
-    with suppress(AttributeError, OSError, ValueError):
-        size = os.fstat(upload.fileno()).st_size
-        if size > 0:  # a pipe says 0
-            return size
-    with suppress(AttributeError, OSError, ValueError):
-        if upload.seekable():
-            here = upload.tell()
-            end = upload.seek(0, io.SEEK_END)
-            upload.seek(here)
-            return end
-    return None
 
 
 # Rows into items --------------------------------------------------------------------
@@ -460,7 +432,7 @@ class CsvFile(Provider):
         """Batches of `BATCH_SIZE` items, read as the file streams in. Progress is
         (bytes read, file size) when the size is known, else (rows read, None)."""
         settings = CsvSettings.model_validate(source.settings)
-        size = _size(upload)
+        size = upload_size(upload)
         start = _position(upload) if size is not None else None
         by_bytes = start is not None and size > start
         with _opened(upload, settings.delimiter) as table:

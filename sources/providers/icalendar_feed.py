@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 from dateutil.rrule import rruleset, rrulestr
@@ -74,6 +74,7 @@ from .base import (
     Source,
     TransientError,
 )
+from .common import known_time_zone
 from .registry import register
 
 #: Seconds to wait for the feed's server (to connect, and between bytes).
@@ -127,16 +128,7 @@ class ICalendarSettings(BaseModel):
             raise ValueError("A web address has no spaces in it.")
         return urllib.parse.urlunsplit(parts._replace(scheme=scheme))
 
-    @field_validator("time_zone")
-    @classmethod
-    def known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"“{value}” is not a time zone we know; use a name like Europe/Berlin or UTC."
-            ) from exc
-        return value
+    _known_zone = field_validator("time_zone")(known_time_zone)
 
 
 # HTTP ---------------------------------------------------------------------------------

@@ -277,6 +277,34 @@ def queue_sync(
     )
 
 
+def _checked_settings(
+    provider_key: str,
+    settings: dict,
+    *,
+    able_to: Capability,
+    refusal: str,
+    actor_id: int,
+    providers,
+    metrics,
+):
+    """The settings as the provider's own model reads them, for a provider with one
+    of the `able_to` capabilities and metrics that are the actor's; else raises."""
+    set_phase(Phase.VALIDATE)
+    provider = providers.get(provider_key)
+    if provider is None or not provider.capabilities & able_to:
+        raise ValidationFailed.on("provider", refusal)
+    try:
+        checked = provider.settings_model.model_validate(settings)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            "Some settings need another look.", fields=field_errors(exc)
+        ) from exc
+    set_phase(Phase.AUTHORIZE)
+    for metric_id in _metrics_of(checked):
+        metrics.metric_for_owner(metric_id=metric_id, owner_id=actor_id)
+    return checked
+
+
 def _metrics_of(settings) -> list[int]:
     """The metrics a provider's settings send data to: one, or one per stream."""
     many = getattr(settings, "metric_ids", None)
@@ -298,20 +326,16 @@ def import_file(
 ) -> Result:
     """Check the settings with the provider's own model and that the metric is the
     actor's, then queue the import; a worker runs it."""
-    set_phase(Phase.VALIDATE)
-    provider = providers.get(provider_key)
-    if provider is None or Capability.FILE_IMPORT not in provider.capabilities:
-        return Result.failure(ValidationFailed.on("provider", "This provider imports no files."))
     try:
-        checked = provider.settings_model.model_validate(settings)
-    except PydanticValidationError as exc:
-        return Result.failure(
-            ValidationFailed("Some settings need another look.", fields=field_errors(exc))
+        checked = _checked_settings(
+            provider_key,
+            settings,
+            able_to=Capability.FILE_IMPORT,
+            refusal="This provider imports no files.",
+            actor_id=actor_id,
+            providers=providers,
+            metrics=metrics,
         )
-    set_phase(Phase.AUTHORIZE)
-    try:
-        for metric_id in _metrics_of(checked):
-            metrics.metric_for_owner(metric_id=metric_id, owner_id=actor_id)
     except ApplicationError as exc:
         return Result.failure(exc)
     return execute(
@@ -429,20 +453,16 @@ def follow_source(
 ) -> Result:
     """A source to pull from (on a schedule, if `every_minutes`), checked with the
     provider's settings model; its first pull is queued at once."""
-    set_phase(Phase.VALIDATE)
-    provider = providers.get(provider_key)
-    pulls = Capability.FULL_PULL | Capability.INCREMENTAL_PULL
-    if provider is None or not provider.capabilities & pulls:
-        return Result.failure(ValidationFailed.on("provider", "This provider cannot be pulled."))
     try:
-        checked = provider.settings_model.model_validate(settings)
-    except PydanticValidationError as exc:
-        return Result.failure(
-            ValidationFailed("Some settings need another look.", fields=field_errors(exc))
+        checked = _checked_settings(
+            provider_key,
+            settings,
+            able_to=Capability.FULL_PULL | Capability.INCREMENTAL_PULL,
+            refusal="This provider cannot be pulled.",
+            actor_id=actor_id,
+            providers=providers,
+            metrics=metrics,
         )
-    try:
-        set_phase(Phase.AUTHORIZE)
-        metrics.metric_for_owner(metric_id=checked.metric_id, owner_id=actor_id)
     except ApplicationError as exc:
         return Result.failure(exc)
     created = execute(

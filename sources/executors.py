@@ -202,18 +202,33 @@ def run_queue(
     on_commit: Callable[[int], None],
     upload: File | None = None,
 ) -> Result:
-    """Queue a run (with its file, for an import); `on_commit(run_id)` starts it once
-    the run is committed, so a worker never looks for a run that is not there yet."""
+    """Queue a run of the owner's source (with its file, for an import)."""
     source = DataSource.objects.filter(id=source_id, owner_id=owner_id).first()
     if source is None:
         raise NotFound("There is no such data source.")
     attempt = SyncRun.objects.filter(source=source).count() + 1
-    run = SyncRun(source=source, created=now, attempt=attempt)
+    return Result.success(
+        _queued_run(source.id, now=now, on_commit=on_commit, upload=upload, attempt=attempt)
+    )
+
+
+def _queued_run(
+    source_id: int,
+    *,
+    now: dt.datetime,
+    on_commit: Callable[[int], None],
+    upload: File | None = None,
+    mode: str = "",
+    attempt: int = 1,
+) -> int:
+    """A queued run (with its file, for an import), handed to `on_commit` once the
+    transaction commits, so a worker never looks for a run that is not there yet."""
+    run = SyncRun(source_id=source_id, created=now, mode=mode, attempt=attempt)
     if upload is not None:
         run.upload.save(Path(upload.name).name, upload, save=False)
     run.save()
     transaction.on_commit(partial(on_commit, run.id))
-    return Result.success(run.id)
+    return run.id
 
 
 @transaction.atomic(durable=True)
@@ -256,11 +271,7 @@ def file_import_queue(
     source = DataSource.objects.create(
         owner_id=owner_id, provider=provider, name=name, settings=settings, created=now
     )
-    run = SyncRun(source=source, created=now)
-    run.upload.save(Path(upload.name).name, upload, save=False)
-    run.save()
-    transaction.on_commit(partial(on_commit, run.id))
-    return Result.success(run.id)
+    return Result.success(_queued_run(source.id, now=now, on_commit=on_commit, upload=upload))
 
 
 @transaction.atomic(durable=True)
@@ -280,6 +291,4 @@ def delivery_accept(
             WebhookDelivery.objects.create(source_id=source_id, signature=signature, received=now)
     except IntegrityError as exc:
         raise Conflict("This delivery was received already; a replay changes nothing.") from exc
-    run = SyncRun.objects.create(source_id=source_id, created=now, mode="push")
-    transaction.on_commit(partial(on_commit, run.id))
-    return Result.success(run.id)
+    return Result.success(_queued_run(source_id, now=now, on_commit=on_commit, mode="push"))

@@ -215,6 +215,14 @@ def _one(request, goal_id: int, now: dt.datetime) -> GoalOut:
     return shown
 
 
+def _changed(request, goal_id: int, orchestrator) -> GoalOut:
+    """Run an orchestrator that takes only the goal (archive, restore, undelete) and
+    answer with the goal as it is now."""
+    now = timezone.now()
+    orchestrator(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=now).unwrap()
+    return _one(request, goal_id, now)
+
+
 def _owned(request, goal_id: int) -> Goal:
     set_phase(Phase.AUTHORIZE)
     return selectors.goal_for_owner(goal_id=goal_id, owner_id=request.user.id)
@@ -336,9 +344,7 @@ def delete_goal_api(request, goal_id: int):
     summary="Archive: off the dashboard, history kept",
 )
 def archive_goal_api(request, goal_id: int):
-    now = timezone.now()
-    archive_goal(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=now).unwrap()
-    return _one(request, goal_id, now)
+    return _changed(request, goal_id, archive_goal)
 
 
 @router.post(
@@ -347,9 +353,7 @@ def archive_goal_api(request, goal_id: int):
     summary="Bring an archived goal back to the dashboard",
 )
 def restore_goal_api(request, goal_id: int):
-    now = timezone.now()
-    restore_goal(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=now).unwrap()
-    return _one(request, goal_id, now)
+    return _changed(request, goal_id, restore_goal)
 
 
 @router.post(
@@ -358,6 +362,4 @@ def restore_goal_api(request, goal_id: int):
     summary="Undo a delete, within 10 minutes of it",
 )
 def undelete_goal_api(request, goal_id: int):
-    now = timezone.now()
-    undelete_goal(GoalRef(goal_id=goal_id), actor_id=request.user.id, now=now).unwrap()
-    return _one(request, goal_id, now)
+    return _changed(request, goal_id, undelete_goal)

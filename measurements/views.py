@@ -227,6 +227,12 @@ def measurement_edit(request, measurement_id: int):
     return trigger_revalidation(response, result.affected)
 
 
+def _metric_and_words(request, data: MeasurementData):
+    """The measurement's metric, and the measurement in words ("80.7 kg")."""
+    metric = selectors.metric_for_owner(metric_id=data.metric_id, owner_id=request.user.id)
+    return metric, recorded_words(data, metric.unit)
+
+
 def _undo_notice(request, context: dict, affected: list[str]) -> HttpResponse:
     response = render(request, "measurements/metric_detail.html#undo-notice", context)
     response["HX-Retarget"] = UNDO_REGION
@@ -245,8 +251,7 @@ def measurement_delete(request, measurement_id: int):
     set_phase(Phase.RENDER)
     if not result.ok:
         return error_response(request, result.error)
-    metric = selectors.metric_for_owner(metric_id=result.data.metric_id, owner_id=request.user.id)
-    words = recorded_words(result.data, metric.unit)
+    metric, words = _metric_and_words(request, result.data)
     if request.htmx:
         return _undo_notice(
             request, {"deleted_id": measurement_id, "words": words}, result.affected
@@ -264,8 +269,7 @@ def measurement_undelete(request, measurement_id: int):
     set_phase(Phase.RENDER)
     if not result.ok:
         return error_response(request, result.error)
-    metric = selectors.metric_for_owner(metric_id=result.data.metric_id, owner_id=request.user.id)
-    words = recorded_words(result.data, metric.unit)
+    metric, words = _metric_and_words(request, result.data)
     if request.htmx:
         return _undo_notice(request, {"restored": words}, result.affected)
     messages.success(request, f"Restored {words}.")

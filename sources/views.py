@@ -36,14 +36,16 @@ from .tasks import run_sync
 PENDING = "pending_import"
 
 
-def _page(request, upload_form: CsvUploadForm, **extra):
+def _page(request, **shown):
+    """The sources page, with blank forms except those given (bound, with errors, or
+    what was just made)."""
     set_phase(Phase.RENDER)
     context = {
+        "upload_form": CsvUploadForm(owner=request.user),
         "webhook_form": WebhookForm(owner=request.user),
         "feed_form": CalendarFeedForm(owner=request.user),
         "apple_form": AppleHealthForm(owner=request.user),
-        **extra,
-        "upload_form": upload_form,
+        **shown,
         "sources": selectors.sources_for(owner_id=request.user.id),
         "runs": selectors.recent_runs(owner_id=request.user.id),
     }
@@ -52,7 +54,7 @@ def _page(request, upload_form: CsvUploadForm, **extra):
 
 @require_GET
 def source_list(request):
-    return _page(request, CsvUploadForm(owner=request.user))
+    return _page(request)
 
 
 @require_GET
@@ -69,7 +71,7 @@ def csv_upload(request):
     """Keep the file aside (named in the session, not the form) and show a preview."""
     form = CsvUploadForm(request.POST, request.FILES, owner=request.user)
     if not form.is_valid():
-        return _page(request, form)
+        return _page(request, upload_form=form)
     metric = form.cleaned_data["metric"]
     upload = form.cleaned_data["file"]
     stored = default_storage.save(f"imports/pending/{uuid.uuid4().hex}.csv", upload)
@@ -78,7 +80,7 @@ def csv_upload(request):
     except PermanentError as exc:
         default_storage.delete(stored)
         form.add_error("file", str(exc))
-        return _page(request, form)
+        return _page(request, upload_form=form)
     request.session[PENDING] = {"name": stored, "metric_id": metric.id, "title": upload.name}
     return response
 
@@ -184,7 +186,7 @@ def webhook_receive(request, source_id: int):
 def webhook_create(request):
     form = WebhookForm(request.POST, owner=request.user)
     if not form.is_valid():
-        return _page(request, CsvUploadForm(owner=request.user), webhook_form=form)
+        return _page(request, webhook_form=form)
     result = create_webhook_source(
         actor_id=request.user.id,
         name=form.cleaned_data["name"],
@@ -193,11 +195,10 @@ def webhook_create(request):
     )
     if not result.ok:
         apply_error(form, result.error)
-        return _page(request, CsvUploadForm(owner=request.user), webhook_form=form)
+        return _page(request, webhook_form=form)
     url = request.build_absolute_uri(reverse("sources:hook", args=[result.data["source_id"]]))
     response = _page(
         request,
-        CsvUploadForm(owner=request.user),
         webhook_made={"url": url, "secret": result.data["secret"]},
     )
     response["Cache-Control"] = "no-store"
@@ -228,7 +229,7 @@ def feed_create(request):
             messages.success(request, f"Following “{data['name']}”; the first pull is queued.")
             return redirect("sources:list")
         apply_error(form, result.error)
-    return _page(request, CsvUploadForm(owner=request.user), feed_form=form)
+    return _page(request, feed_form=form)
 
 
 @require_POST
@@ -261,4 +262,4 @@ def apple_health_import(request):
             messages.success(request, f"Importing “{upload.name}”; follow it below.")
             return redirect("sources:list")
         apply_error(form, result.error)
-    return _page(request, CsvUploadForm(owner=request.user), apple_form=form)
+    return _page(request, apple_form=form)

@@ -114,3 +114,14 @@ def test_an_apple_health_import_needs_at_least_one_metric(signed_in, metric):
     assert response.status_code == 200
     assert "Choose a metric for at least one kind of record." in response.content.decode()
     assert not DataSource.objects.exists()
+
+
+def test_making_a_webhook_shows_its_url_and_secret_once(signed_in, metric):
+    response = signed_in.post(
+        "/sources/webhooks/", {"hook-name": "Scale", "hook-metric": metric.id}
+    )
+    page = response.content.decode()
+    source = DataSource.objects.get(provider="webhook")
+    assert f"/sources/hooks/{source.id}/" in page
+    assert source.secrets["signing_secret"] in page
+    assert source.secrets["signing_secret"] not in signed_in.get("/sources/").content.decode()

@@ -34,25 +34,19 @@ noon of that day in the zone; external_id "ical-day-YYYY-MM-DD", so a later pull
 updates a day whose value changed and leaves the others as they are. A day whose
 events were all deleted from the feed is not reset (it no longer appears at all).
 
-The answer is read up to `MAX_BYTES`; a feed that is not iCalendar (an HTML login
+The feed is fetched through `sources.outbound` (within `LIMITS`; private and local
+addresses refused, redirects checked). A feed that is not iCalendar (an HTML login
 page, say) is a `PermanentError`, and so is one whose matching event has an
-unreadable start. Network failures, timeouts, 5xx, 408 and 429 are `TransientError`
-(with Retry-After, seconds or an HTTP date, as `retry_after`); 401, 403, 404, 410
-and other 4xx are `PermanentError`. Messages name the feed's host only: a private
-feed's path is a secret in all but name.
+unreadable start. Timeouts, unreachable servers, 5xx, 408 and 429 are `TransientError`
+(with Retry-After, seconds or an HTTP date, as `retry_after`); a refused address, 401,
+403, 404, 410 and other 4xx are `PermanentError`. Messages name the feed's host only
+(a private feed's path is a secret in all but name) and never what its server said.
 """
 
 import datetime as dt
-import email.utils
-import http
-import http.client
 import itertools
 import json
-import math
-import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +58,7 @@ import icalendar
 from dateutil.rrule import rruleset, rrulestr
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import outbound
 from .base import (
     Batch,
     Capability,
@@ -77,10 +72,8 @@ from .base import (
 from .common import known_time_zone
 from .registry import register
 
-#: Seconds to wait for the feed's server (to connect, and between bytes).
-TIMEOUT = 10.0
-#: The largest feed read; a larger one is refused.
-MAX_BYTES = 20 * 1024 * 1024
+#: A feed is fetched within 30 s in all, 10 s for each read, and 20 MB at most.
+LIMITS = outbound.Limits(deadline=30.0, read_timeout=10.0, max_bytes=20 * 1024 * 1024)
 #: Occurrences expanded from one recurring event, at most.
 MAX_OCCURRENCES = 20_000
 #: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
@@ -126,6 +119,11 @@ class ICalendarSettings(BaseModel):
             raise ValueError("Enter the feed's web address, starting with https:// or http://.")
         if any(character.isspace() or ord(character) < 32 for character in value):
             raise ValueError("A web address has no spaces in it.")
+        if outbound.plainly_internal(parts.hostname):
+            raise ValueError(
+                "That address points to a private or local network, which feeds are "
+                "not fetched from."
+            )
         return urllib.parse.urlunsplit(parts._replace(scheme=scheme))
 
     _known_zone = field_validator("time_zone")(known_time_zone)
@@ -170,106 +168,50 @@ def read_cursor(cursor: str | None) -> Validators:
     )
 
 
-def retry_after(value: str | None, now: dt.datetime) -> float | None:
-    """Seconds from a Retry-After header: delay-seconds or an HTTP date; None if unread."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=_UTC)
-        return max(0.0, (when - now).total_seconds())
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-class _WebRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http and https only (urllib would also follow ftp)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme.casefold() not in {"http", "https"}:
-            raise PermanentError("The calendar feed redirects to an address that is not http(s).")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_OPENER = urllib.request.build_opener(_WebRedirects)
-
-
 @dataclass(frozen=True)
 class Fetched:
     body: bytes
     validators: Validators
 
 
-def _status(code: int) -> str:
-    try:
-        return f"{code} {http.HTTPStatus(code).phrase}"
-    except ValueError:
-        return str(code)
-
-
-def fetch(url: str, known: Validators, *, timeout: float, now: dt.datetime) -> Fetched | None:
+def fetch(
+    url: str, known: Validators, *, limits: outbound.Limits, resolve: outbound.Resolver, now
+) -> Fetched | None:
     """The feed, or None when it has not changed since `known` (304)."""
-    host = urllib.parse.urlsplit(url).hostname or "?"
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
-    request = urllib.request.Request(url, headers=headers | known.headers(), method="GET")
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"} | known.headers()
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            body = response.read(MAX_BYTES + 1)
-            answered = response.headers
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return _refused(exc, host, now)
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise TransientError(
-                f"The calendar feed at {host} did not answer within {timeout:g} s."
-            ) from exc
-        if isinstance(exc.reason, ssl.SSLCertVerificationError):
-            raise PermanentError(
-                f"The calendar feed at {host} has a certificate that cannot be verified."
-            ) from exc
-        raise TransientError(
-            f"The calendar feed at {host} cannot be reached: {exc.reason}."
-        ) from exc
-    except TimeoutError as exc:
-        raise TransientError(
-            f"The calendar feed at {host} did not answer within {timeout:g} s."
-        ) from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise TransientError(
-            f"The connection to the calendar feed at {host} failed: {exc or type(exc).__name__}."
-        ) from exc
-    if len(body) > MAX_BYTES:
-        raise PermanentError(
-            f"The calendar feed at {host} is larger than {MAX_BYTES // (1024 * 1024)} MB."
+        response = outbound.fetch(
+            url, headers=headers, limits=limits, resolve=resolve, clock=lambda: now
+        )
+    except outbound.FetchFailed as exc:
+        raise _failure(exc) from exc
+    if response.status == 304:
+        return None
+    if response.status == 412:
+        raise CursorRejected(
+            f"The calendar feed at {_host(url)} answered 412 Precondition Failed: "
+            "it refused the stored ETag or date."
         )
     validators = Validators(
-        etag=answered.get("ETag") or None, last_modified=answered.get("Last-Modified") or None
+        etag=response.headers.get("ETag") or None,
+        last_modified=response.headers.get("Last-Modified") or None,
     )
-    return Fetched(body=body, validators=validators)
+    return Fetched(body=response.body, validators=validators)
 
 
-def _refused(exc: urllib.error.HTTPError, host: str, now: dt.datetime) -> None:
-    code = exc.code
-    said = f"The calendar feed at {host} answered {_status(code)}"
-    if code == 304:
-        return None
-    if code == 412:
-        raise CursorRejected(f"{said}: it refused the stored ETag or date.")
-    if code == 429 or code == 408 or code >= 500:
-        wait = retry_after(exc.headers.get("Retry-After") if exc.headers else None, now)
-        raise TransientError(f"{said}.", retry_after=wait)
-    if code in (401, 403):
-        raise PermanentError(f"{said}: the feed is private; use its secret address.")
-    if code in (404, 410):
-        raise PermanentError(f"{said}: check the address, or whether the feed still exists.")
-    raise PermanentError(f"{said}.")
+def _failure(exc: outbound.FetchFailed) -> TransientError | PermanentError:
+    message = exc.describe("The calendar feed")
+    if isinstance(exc, outbound.NotAllowed):
+        message += " If the feed is private, use its secret address."
+    elif isinstance(exc, outbound.NotFound):
+        message += " Check the address, or whether the feed still exists."
+    if exc.transient:
+        return TransientError(message, retry_after=exc.retry_after)
+    return PermanentError(message)
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).hostname or "?"
 
 
 # Counting -----------------------------------------------------------------------------
@@ -293,10 +235,8 @@ class Occurrence:
 def read_calendar(body: bytes) -> list[icalendar.Component]:
     try:
         calendars = icalendar.Calendar.from_ical(body, multiple=True)
-    except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise PermanentError(
-            f"The feed is not an iCalendar file (text/calendar): {_short(exc)}"
-        ) from exc
+    except (ValueError, IndexError, KeyError, TypeError) as exc:  # what it said is not shown
+        raise PermanentError("The feed is not an iCalendar file (text/calendar).") from exc
     if not calendars or any(calendar.name != "VCALENDAR" for calendar in calendars):
         raise PermanentError("The feed is not an iCalendar file: it holds no VCALENDAR.")
     return calendars
@@ -520,10 +460,12 @@ class ICalendarFeed(Provider):
         self,
         *,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(_UTC),
-        timeout: float = TIMEOUT,
+        limits: outbound.Limits = LIMITS,
+        resolve: outbound.Resolver = outbound.system_resolver,
     ):
         self.clock = clock
-        self.timeout = timeout
+        self.limits = limits
+        self.resolve = resolve
 
     def pull(self, source: Source, *, mode: Mode) -> Iterator[Batch]:
         """Nothing when the feed is unchanged (304); else the days, with the new cursor
@@ -533,7 +475,7 @@ class ICalendarFeed(Provider):
             settings = ICalendarSettings.model_validate(settings.model_dump())
         known = read_cursor(source.cursor) if mode == Mode.INCREMENTAL_PULL else Validators()
         now = self.clock()
-        fetched = fetch(settings.url, known, timeout=self.timeout, now=now)
+        fetched = fetch(settings.url, known, limits=self.limits, resolve=self.resolve, now=now)
         if fetched is None:
             return
         calendars = read_calendar(fetched.body)

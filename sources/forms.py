@@ -12,7 +12,19 @@ FIELD_LABELS = {
 REQUIRED = ("value_column", "time_column")
 
 
-class CsvUploadForm(forms.Form):
+class UploadForm(forms.Form):
+    """A form with a `file` that the upload cap (`sources.uploads`) may refuse before
+    the form sees it."""
+
+    def refused(self, message: str) -> "UploadForm":
+        """This form, saying only why its file was refused: the rest of the request
+        was never read, so what it would say of the other fields is moot."""
+        self.errors.clear()
+        self.add_error("file", message)
+        return self
+
+
+class CsvUploadForm(UploadForm):
     prefix = "csv"
     file = forms.FileField(label="CSV file", help_text="Exported from a spreadsheet or an app.")
     metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
@@ -95,7 +107,7 @@ class CalendarFeedForm(forms.Form):
         self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
 
 
-class AppleHealthForm(forms.Form):
+class AppleHealthForm(UploadForm):
     """An export from the Health app, and which metric each kind of record feeds."""
 
     prefix = "apple"

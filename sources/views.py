@@ -10,17 +10,18 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
 from accounts.selectors import preferences_for
+from config.envelope import ErrorCode
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.request_context import Phase, set_phase
 from measurements.selectors import metric_for_owner
 
-from . import selectors
+from . import selectors, webhook_limits
 from .forms import AppleHealthForm, CalendarFeedForm, CsvMappingForm, CsvUploadForm, WebhookForm
 from .orchestrators import (
     create_webhook_source,
@@ -32,6 +33,7 @@ from .orchestrators import (
 )
 from .providers import PermanentError, csv_file
 from .tasks import run_sync
+from .uploads import CSV_IMPORT, HEALTH_IMPORT, upload_refusal
 
 PENDING = "pending_import"
 
@@ -66,9 +68,22 @@ def run_row(request, run_id: int):
     return render(request, "sources/source_list.html#run-row", {"run": run})
 
 
+@csrf_exempt
 @require_POST
 def csv_upload(request):
-    """Keep the file aside (named in the session, not the form) and show a preview."""
+    """Read the file through its size cap (a refusal needs no CSRF check: it changes
+    nothing), then go on as a CSRF-checked view."""
+    refusal = upload_refusal(request, CSV_IMPORT)
+    if refusal:
+        form = CsvUploadForm(request.POST, owner=request.user)
+        return _page(request, upload_form=form.refused(refusal))
+    return _csv_upload(request)
+
+
+@csrf_protect
+def _csv_upload(request):
+    """Keep the file aside (named in the session, not the form) and show a preview;
+    the session keeps the header too, so the import reads no part of the file again."""
     form = CsvUploadForm(request.POST, request.FILES, owner=request.user)
     if not form.is_valid():
         return _page(request, upload_form=form)
@@ -76,18 +91,29 @@ def csv_upload(request):
     upload = form.cleaned_data["file"]
     stored = default_storage.save(f"imports/pending/{uuid.uuid4().hex}.csv", upload)
     try:
-        response = _preview(request, metric, stored, upload.name, None)
+        with default_storage.open(stored, "rb") as saved:
+            shown = csv_file.preview(saved, None, metric.unit)
     except PermanentError as exc:
         default_storage.delete(stored)
         form.add_error("file", str(exc))
         return _page(request, upload_form=form)
-    request.session[PENDING] = {"name": stored, "metric_id": metric.id, "title": upload.name}
-    return response
+    request.session[PENDING] = {
+        "name": stored,
+        "metric_id": metric.id,
+        "title": upload.name,
+        "columns": shown.columns,
+    }
+    return _preview_page(request, metric, shown, upload.name, None)
 
 
-def _preview(request, metric, stored: str, title: str, form: CsvMappingForm | None):
+def _preview(request, metric, stored: str, title: str, form: CsvMappingForm):
+    """The preview page with the form's mapping, read from the first rows only."""
     with default_storage.open(stored, "rb") as upload:
         shown = csv_file.preview(upload, _settings(form, metric), metric.unit)
+    return _preview_page(request, metric, shown, title, form)
+
+
+def _preview_page(request, metric, shown, title: str, form: CsvMappingForm | None):
     if form is None:
         initial = {
             **shown.suggested,
@@ -114,13 +140,11 @@ def _settings(form: CsvMappingForm | None, metric) -> "csv_file.CsvSettings | No
 def csv_import(request):
     """Show the preview again with the chosen mapping, or start the import."""
     pending = request.session.get(PENDING)
-    if not pending:
+    if not pending or "columns" not in pending:
         messages.error(request, "Upload the file again: the preview expired.")
         return redirect("sources:list")
     metric = metric_for_owner(metric_id=pending["metric_id"], owner_id=request.user.id)
-    with default_storage.open(pending["name"], "rb") as upload:
-        columns = csv_file.preview(upload, None, metric.unit).columns
-    form = CsvMappingForm(request.POST, columns=columns)
+    form = CsvMappingForm(request.POST, columns=pending["columns"])
     if "check" in request.POST or _settings(form, metric) is None:
         try:
             return _preview(request, metric, pending["name"], pending["title"], form)
@@ -151,10 +175,10 @@ def source_sync(request, source_id: int):
     result = queue_sync(
         source_id, actor_id=request.user.id, now=timezone.now(), enqueue=run_sync.enqueue
     )
-    if result.ok:
-        messages.success(request, "Sync queued.")
-    else:
-        messages.error(request, result.error.message)
+    if not result.ok:
+        # Another user's source answers like a missing one: 404, as every object URL.
+        return error_response(request, result.error)
+    messages.success(request, "Sync queued.")
     return redirect("sources:list")
 
 
@@ -162,24 +186,28 @@ def source_sync(request, source_id: int):
 @login_not_required
 @require_POST
 def webhook_receive(request, source_id: int):
-    """A signed delivery (see `sources.webhooks`); answers in JSON with the counts."""
+    """A signed delivery (see `sources.webhooks`), within the size cap and the
+    source's rate limit: stored and acknowledged with 202 and the run that writes it
+    (a worker writes it, whole or not at all). Every refusal is in the JSON shape."""
+    body = webhook_limits.read_body(request)
+    if not isinstance(body, bytes):
+        return body
+    allowance = webhook_limits.Allowance(request, source_id)
     result = receive_delivery(
-        source_id, headers=request.headers, body=request.body, now=timezone.now()
+        source_id,
+        headers=request.headers,
+        body=body,
+        now=timezone.now(),
+        enqueue=run_sync.enqueue,
+        admit=allowance.admits,
     )
     set_phase(Phase.RENDER)
     if not result.ok:
-        return error_response(request, result.error, as_json=True)
-    run = selectors.run_by_id(run_id=result.data)
-    return JsonResponse(
-        {
-            "run": run.id,
-            "created": run.created_count,
-            "updated": run.updated_count,
-            "unchanged": run.unchanged_count,
-            "rejected": run.rejected_count,
-            "rejections": run.rejections,
-        }
-    )
+        response = error_response(request, result.error, as_json=True)
+        if result.error.code == ErrorCode.RATE_LIMITED:
+            response["Retry-After"] = allowance.retry_after()
+        return response
+    return JsonResponse({"run": result.data, "status": "queued"}, status=202)
 
 
 @require_POST
@@ -244,8 +272,19 @@ def run_retry(request, run_id: int):
     return redirect("sources:list")
 
 
+@csrf_exempt
 @require_POST
 def apple_health_import(request):
+    """Read the file through its size cap, as `csv_upload` does."""
+    refusal = upload_refusal(request, HEALTH_IMPORT)
+    if refusal:
+        form = AppleHealthForm(request.POST, owner=request.user)
+        return _page(request, apple_form=form.refused(refusal))
+    return _apple_health_import(request)
+
+
+@csrf_protect
+def _apple_health_import(request):
     form = AppleHealthForm(request.POST, request.FILES, owner=request.user)
     if form.is_valid():
         upload = form.cleaned_data["file"]

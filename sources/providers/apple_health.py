@@ -3,9 +3,9 @@
 
 Which records feed which metric is the settings' `metrics`, keyed by stream name
 (`STREAMS` names the HealthKit type of each). The file is read as a stream: a zip
-entry is decompressed as it is read, never extracted, and the XML is parsed
-incrementally by defusedxml with every element dropped once read, so memory stays
-flat however many gigabytes the export holds.
+entry is decompressed as it is read, never extracted, and the XML is fed to expat in
+chunks, keeping nothing but the attributes of the records it hands on (no tree, no
+text), so memory stays flat however many gigabytes the export holds.
 
 What the provider does to a record of a mapped type:
 
@@ -26,8 +26,18 @@ Safety and Apple's quirks:
 
 - Entity declarations are refused ("The file declares XML entities; refused for
   safety."): nothing legitimate in an export needs them, and they are how a
-  billion-laughs bomb or an external entity reaches a parser. defusedxml refuses
-  them in the parser too.
+  billion-laughs bomb or an external entity reaches a parser. The parser refuses
+  them too (as defusedxml does), and never loads an external DTD.
+- Bounded work whatever the file: the export.xml may unpack to at most
+  `UPLOAD_MAX_UNPACKED_BYTES`, and, past its first `RATIO_GRACE_BYTES`, to at most
+  `UPLOAD_MAX_COMPRESSION_RATIO` times the compressed bytes read (counted as it
+  unpacks); zips compressed other than as Apple does (deflate, or stored) are
+  refused, since the others unpack without bound in one read. No token (a tag with
+  its attributes, a run of text, a comment) may pass `MAX_TOKEN_BYTES`: expat
+  rescans an unfinished token each time it is fed, so one huge token costs time in
+  the square of its length; elements nest at most `MAX_DEPTH` deep, and a file uses
+  at most `MAX_NAMES` names, since the parser keeps every open element and every
+  name it has seen. Each refusal fails the import with a plain reason.
 - Apple's export starts with an internal DTD subset (ELEMENT and ATTLIST
   declarations only). Exports of HealthKit export version 12 (iOS 16) wrote it
   broken (an ATTLIST left open), which no conforming parser accepts; nothing here
@@ -41,17 +51,16 @@ import hashlib
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .common import upload_size
+from .limits import max_compression_ratio, max_unpacked_bytes, size_in_words
 from .registry import register
 
 #: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
@@ -87,10 +96,25 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 #: Apple's DTD is about 10 KB.
 _PROLOG_LIMIT = 1 << 20
 _READ_SIZE = 64 * 1024
-#: The most elements one top-level element may hold, all of which stay in memory until
-#: it ends. Apple's largest (a workout's events, a heart rate variability reading's
-#: beats) hold hundreds.
-MAX_NESTED = 100_000
+#: The longest a token may be (a tag with its attributes, a run of text, a comment):
+#: more than this fed to the parser since the start of the last thing it reported is
+#: refused, checked after each chunk of `_READ_SIZE`. Apple's longest tags hold a few
+#: hundred bytes.
+MAX_TOKEN_BYTES = 64 * 1024
+#: How deep elements may nest (Apple's go four deep).
+MAX_DEPTH = 32
+#: How many different element and attribute names a file may use: the parser keeps
+#: each for the whole file (Apple's exports use fewer than a hundred).
+MAX_NAMES = 10_000
+#: What an archive member may unpack to before its compression ratio counts: a small
+#: file compresses better than a large export does.
+RATIO_GRACE_BYTES = 8 << 20
+#: The compression methods Apple's zips use, which unpack a read at a time.
+_READ_AS_IT_UNPACKS = (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)
+TOKEN_TOO_LONG = (
+    f"The export holds a value longer than {size_in_words(MAX_TOKEN_BYTES)}; it is not an "
+    "Apple Health export we can read."
+)
 #: C0 control characters XML 1.0 forbids (all but tab, line feed, carriage return).
 #: In UTF-8 these bytes only ever stand for themselves, so deleting them is safe.
 _FORBIDDEN_CONTROLS = bytes(b for b in range(0x20) if b not in b"\t\n\r")
@@ -233,6 +257,37 @@ def _export_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     )
 
 
+class _Unpacked:
+    """The export.xml as it is read, refused once larger than the operator allows,
+    or, given `packed` (the compressed bytes read so far, or None when it cannot
+    tell), once more than the allowed multiple of them past `RATIO_GRACE_BYTES`."""
+
+    def __init__(self, stream: IO[bytes], packed: Callable[[], int | None] | None = None):
+        self._stream = stream
+        self._packed = packed
+        self._most = max_unpacked_bytes()
+        self._ratio = max_compression_ratio()
+        self.size = 0
+
+    def read(self, size: int) -> bytes:
+        data = self._stream.read(size)
+        self.size += len(data)
+        if self.size > self._most:
+            raise PermanentError(_too_large(self._most))
+        if self._packed is not None and self.size > RATIO_GRACE_BYTES:
+            packed = self._packed()
+            if packed is not None and self.size > self._ratio * max(packed, 1):
+                raise PermanentError(
+                    f"The zip unpacks to more than {self._ratio} times its size, which no "
+                    "Apple Health export does; it is not one we can read."
+                )
+        return data
+
+
+def _too_large(most: int) -> str:
+    return f"The export.xml is larger than {size_in_words(most)}, the most an import reads."
+
+
 class _Feed:
     """The XML as the parser reads it: the prolog's DOCTYPE internal subset blanked
     out (after refusing entity declarations in it), and control characters that XML
@@ -321,46 +376,106 @@ def _neutralize_doctype(head: bytes) -> bytes:
 
 
 def _records(feed: _Feed) -> Iterator[dict[str, str]]:
-    """The attributes of each Record directly under <HealthData>, as parsed; every
-    element is dropped once read."""
+    """The attributes of each Record directly under <HealthData>, parsed a chunk at a
+    time."""
+    reader = _RecordReader()
     try:
-        context = iterparse(feed, events=("start", "end"))
-        root = None
-        depth = nested = 0
-        for event, elem in context:
-            if event == "start":
-                depth += 1
-                if depth > 2:
-                    nested += 1
-                    if nested > MAX_NESTED:
-                        raise PermanentError(
-                            f"An element of the file holds more than {MAX_NESTED:,} others: "
-                            "this is not an export the Health app made."
-                        )
-                elif root is None:
-                    root = elem
-                    if elem.tag != "HealthData":
-                        raise PermanentError(
-                            f"The XML file is not an Apple Health export: its root element "
-                            f"is <{elem.tag}>, not <HealthData>."
-                        )
-                continue
-            depth -= 1
-            if depth == 1:
-                if elem.tag == "Record":
-                    yield elem.attrib
-                elem.clear()
-                del root[:]  # root is set: an end event follows a start event
-                nested = 0
-    except ParseError as exc:
-        line, column = exc.position
+        while chunk := feed.read(_READ_SIZE):
+            reader.feed(chunk)
+            yield from reader.taken()
+        reader.finish()
+        yield from reader.taken()
+    except expat.ExpatError as exc:
         raise PermanentError(
-            f"The export's XML is broken at line {line}, column {column} "
-            f"({str(exc).split(':')[0]}). The file may be cut short or damaged; "
+            f"The export's XML is broken at line {exc.lineno}, column {exc.offset} "
+            f"({expat.ErrorString(exc.code)}). The file may be cut short or damaged; "
             "export again from the Health app."
         ) from exc
-    except DefusedXmlException as exc:
-        raise PermanentError(ENTITIES) from exc
+
+
+class _RecordReader:
+    """Expat with handlers for element starts and ends only (text is never kept), and
+    for the declarations a DTD holds, so that `feed` can tell how far the parser has
+    come: past `MAX_TOKEN_BYTES` since the start of the last thing it reported, a
+    token is too long. Entity declarations and external entities are refused, as
+    defusedxml does."""
+
+    def __init__(self):
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        for reported in (
+            "XmlDeclHandler",
+            "StartDoctypeDeclHandler",
+            "EndDoctypeDeclHandler",
+            "ElementDeclHandler",
+            "AttlistDeclHandler",
+            "CommentHandler",
+            "ProcessingInstructionHandler",
+        ):
+            setattr(parser, reported, self._reached)
+        for refused in (
+            "EntityDeclHandler",
+            "UnparsedEntityDeclHandler",
+            "ExternalEntityRefHandler",
+        ):
+            setattr(parser, refused, self._entity)
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self._parser = parser
+        self._fed = 0
+        self._reached_at = 0
+        self._depth = 0
+        self._names: set[str] = set()
+        self._records: list[dict[str, str]] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self._parser.Parse(chunk, False)
+        self._fed += len(chunk)
+        if self._fed - self._reached_at > MAX_TOKEN_BYTES:
+            raise PermanentError(TOKEN_TOO_LONG)
+
+    def finish(self) -> None:
+        self._parser.Parse(b"", True)
+
+    def taken(self) -> list[dict[str, str]]:
+        """The records read since the last call."""
+        records, self._records = self._records, []
+        return records
+
+    def _reached(self, *_) -> None:
+        self._reached_at = self._parser.CurrentByteIndex
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        self._reached_at = self._parser.CurrentByteIndex
+        self._depth += 1
+        self._names.add(name)
+        self._names.update(attributes)
+        if len(self._names) > MAX_NAMES:
+            raise PermanentError(
+                f"The export uses more than {MAX_NAMES:,} different names of elements and "
+                "attributes; it is not an Apple Health export we can read."
+            )
+        if self._depth == 2:
+            if name == "Record":
+                self._records.append(attributes)
+        elif self._depth == 1:
+            if name != "HealthData":
+                raise PermanentError(
+                    f"The XML file is not an Apple Health export: its root element "
+                    f"is <{name}>, not <HealthData>."
+                )
+        elif self._depth > MAX_DEPTH:
+            raise PermanentError(
+                f"The export nests elements more than {MAX_DEPTH} deep; it is not an "
+                "Apple Health export we can read."
+            )
+
+    def _end(self, name: str) -> None:
+        self._reached_at = self._parser.CurrentByteIndex
+        self._depth -= 1
+
+    def _entity(self, *_) -> None:
+        raise PermanentError(ENTITIES)
 
 
 class _Items:
@@ -411,6 +526,7 @@ class AppleHealthExport(Provider):
     key = "apple_health"
     label = "Apple Health export"
     capabilities = Capability.FILE_IMPORT
+    replays_imports = True
     settings_model = AppleHealthSettings
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
@@ -419,7 +535,7 @@ class AppleHealthExport(Provider):
         compressed data) when the size is known, else (records read, None)."""
         settings: AppleHealthSettings = source.settings  # type: ignore[assignment]
         if _sniff(upload) == "xml":
-            yield from self._batches(settings, upload, _XmlProgress(upload))
+            yield from self._batches(settings, _Unpacked(upload), _XmlProgress(upload))
             return
         try:
             archive = zipfile.ZipFile(upload)
@@ -427,6 +543,13 @@ class AppleHealthExport(Provider):
             raise PermanentError("The zip is damaged or cut short; export again.") from exc
         with archive:
             entry = _export_entry(archive)
+            if entry.compress_type not in _READ_AS_IT_UNPACKS:
+                raise PermanentError(
+                    "The zip is compressed in a way that cannot be read safely; upload "
+                    "the export.zip as the Health app made it."
+                )
+            if entry.file_size > max_unpacked_bytes():
+                raise PermanentError(_too_large(max_unpacked_bytes()))
             try:
                 stream = archive.open(entry)
             except zipfile.BadZipFile as exc:
@@ -439,7 +562,8 @@ class AppleHealthExport(Provider):
                     "the export.zip as the Health app made it."
                 ) from exc
             with stream:
-                yield from self._batches(settings, stream, _ZipProgress(upload, entry))
+                unpacked = _Unpacked(stream, packed=_packed_so_far(upload, entry))
+                yield from self._batches(settings, unpacked, _ZipProgress(upload, entry))
 
     def _batches(
         self, settings: AppleHealthSettings, raw: IO[bytes], progress: "_XmlProgress"
@@ -461,6 +585,17 @@ class AppleHealthExport(Provider):
                 items, seen = [], set()
         if items:
             yield Batch(items=items, progress=progress.now(finished=True))
+
+
+def _packed_so_far(upload: IO[bytes], entry: zipfile.ZipInfo) -> Callable[[], int | None]:
+    """How many compressed bytes of `entry` have been read: the zip file's own
+    position, which moves as the entry is decompressed, past the entry's start."""
+
+    def packed() -> int | None:
+        here = _tell(upload)
+        return None if here is None else here - entry.header_offset
+
+    return packed
 
 
 class _XmlProgress:

@@ -31,9 +31,16 @@ undoes what the run wrote): a mapped column the header lacks (named, with the
 header's columns), a file that is not UTF-8 text, a line the CSV reader cannot take,
 an empty file. A file with a header and no rows imports nothing.
 
-`preview` reads only the first rows and shows, per row, what the import would make of
-it or the field errors that would reject it (the same checks as `prepare_rows`, with
-plainer words for a time that cannot be read).
+Limits, checked as the lines are read, before a row is built from them: a record
+(one line, or the lines of a row whose quoted cell holds line breaks) holds at most
+`MAX_RECORD_CHARS` characters, and the header and every row at most `MAX_COLUMNS`
+cells. A file past either is refused, so neither a preview nor an import ever builds
+a huge row, whatever the file.
+
+`preview` reads only the first rows (and no more than `PREVIEW_MAX_CHARS` of the
+file) and shows, per row, what the import would make of it or the field errors that
+would reject it (the same checks as `prepare_rows`, with plainer words for a time
+that cannot be read).
 """
 
 import csv
@@ -63,6 +70,12 @@ from .registry import register
 BATCH_SIZE = 2000
 #: The delimiters tried on the first line when none is set, best first on a tie.
 SNIFFED = (",", ";", "\t")
+#: The most cells the header or a row may have.
+MAX_COLUMNS = 200
+#: The most characters one record (the line or lines of one row) may hold.
+MAX_RECORD_CHARS = 64 * 1024
+#: How much of the file a preview reads at most: its rows end there.
+PREVIEW_MAX_CHARS = 1 << 20
 
 NOT_TEXT = (
     "The file is not UTF-8 text: it may be a spreadsheet, another binary file, or text "
@@ -195,11 +208,63 @@ def _sniff(line: str) -> str:
     return SNIFFED[best] if counts[best][0] else ","
 
 
+class _Lines:
+    """The text's lines as the CSV reader takes them, each record (the lines read
+    since `record_done`) refused once it passes `MAX_RECORD_CHARS`, so the reader
+    never builds a row from more. With a `budget`, no record starts after that many
+    characters: the lines end there."""
+
+    def __init__(self, text: io.TextIOBase, budget: int | None = None):
+        self._text = text
+        self._budget = budget
+        self._record = 0
+        #: Characters and lines read so far.
+        self.read = 0
+        self.number = 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        if self.spent:
+            raise StopIteration
+        line = self._text.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        self.read += len(line)
+        self._record += len(line)
+        if self._record > MAX_RECORD_CHARS:
+            raise PermanentError(
+                f"Line {self.number} of the file is longer than {MAX_RECORD_CHARS:,} "
+                "characters: it is not a table of measurements we can read."
+            )
+        return line
+
+    @property
+    def spent(self) -> bool:
+        """Whether the budget is used up, between records."""
+        return self._budget is not None and self._record == 0 and self.read >= self._budget
+
+    def record_done(self) -> None:
+        self._record = 0
+
+
+def _width_checked(row: list[str], line: int) -> list[str]:
+    if len(row) > MAX_COLUMNS:
+        raise PermanentError(
+            f"Line {line} of the file has {len(row):,} cells; a file may have at most "
+            f"{MAX_COLUMNS} columns."
+        )
+    return row
+
+
 @dataclass
 class _Table:
     header: list[str]
     delimiter: str
     reader: Any
+    lines: _Lines
     #: Blank lines skipped before the header (for line numbers).
     skipped: int
 
@@ -209,6 +274,7 @@ class _Table:
         while True:
             try:
                 row = next(rows)
+                self.lines.record_done()
             except StopIteration:
                 return
             except UnicodeDecodeError as exc:
@@ -220,38 +286,49 @@ class _Table:
             except csv.Error as exc:
                 line = self.reader.line_num + self.skipped
                 raise PermanentError(f"Line {line} of the file cannot be read: {exc}.") from exc
-            if any(cell.strip() for cell in row):
-                yield self.reader.line_num + self.skipped, row
+            line = self.reader.line_num + self.skipped
+            if any(cell.strip() for cell in _width_checked(row, line)):
+                yield line, row
 
 
 @contextmanager
-def _opened(upload: IO[bytes], delimiter: str) -> Iterator[_Table]:
-    """The upload as CSV rows, decoded as it is read. The upload is left open (the
-    text layer is detached from it at the end), so its owner can still close or
-    reread it."""
+def _opened(upload: IO[bytes], delimiter: str, budget: int | None = None) -> Iterator[_Table]:
+    """The upload as CSV rows, decoded as it is read (at most `budget` characters of
+    it, when given). The upload is left open (the text layer is detached from it at
+    the end), so its owner can still close or reread it."""
     text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
     try:
+        lines = _Lines(text, budget)
         skipped = 0
         try:
-            first = text.readline()
+            first = next(lines, "")
             while first and not first.strip():
                 skipped += 1
-                first = text.readline()
+                lines.record_done()
+                first = next(lines, "")
         except UnicodeDecodeError as exc:
             raise PermanentError(NOT_TEXT) from exc
         if not first:
+            if lines.spent:
+                raise PermanentError(
+                    f"The first {lines.read:,} characters of the file are blank lines: "
+                    "remove them and upload it again."
+                )
             raise PermanentError("The file is empty.")
         if "\x00" in first:
             raise PermanentError(NOT_TEXT)
         delimiter = delimiter or _sniff(first)
-        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
         try:
-            header = [cell.strip() for cell in next(reader)]
+            header = [cell.strip() for cell in _width_checked(next(reader), skipped + 1)]
         except UnicodeDecodeError as exc:
             raise PermanentError(NOT_TEXT) from exc
         except csv.Error as exc:
             raise PermanentError(f"The first line of the file cannot be read: {exc}.") from exc
-        yield _Table(header=header, delimiter=delimiter, reader=reader, skipped=skipped)
+        lines.record_done()
+        yield _Table(
+            header=header, delimiter=delimiter, reader=reader, lines=lines, skipped=skipped
+        )
     finally:
         with suppress(ValueError):  # already closed by its owner
             text.detach()
@@ -427,6 +504,7 @@ class CsvFile(Provider):
     label = "CSV file"
     capabilities = Capability.FILE_IMPORT
     settings_model = CsvSettings
+    replays_imports = True
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
         """Batches of `BATCH_SIZE` items, read as the file streams in. Progress is
@@ -525,11 +603,13 @@ def preview(
 ) -> Preview:
     """The header, the suggested mapping, and the first `rows` rows with what the
     import would make of each (in `metric_unit`) or why it would reject it. Reads only
-    those rows; a seekable upload is put back where it was, to be saved or parsed.
+    those rows, and no more than `PREVIEW_MAX_CHARS` of the file; a seekable upload is
+    put back where it was, to be saved or parsed.
     An unreadable file, or a mapped column the header lacks, raises `PermanentError`."""
     start = _position(upload)
     try:
-        with _opened(upload, settings.delimiter if settings else "") as table:
+        delimiter = settings.delimiter if settings else ""
+        with _opened(upload, delimiter, PREVIEW_MAX_CHARS) as table:
             width = len(table.header)
             suggested = guess_columns(table.header)
             if settings is None and {"value_column", "time_column"} <= suggested.keys():

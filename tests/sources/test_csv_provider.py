@@ -29,7 +29,9 @@ from sources.orchestrators import sync
 from sources.providers import Capability, PermanentError, Source, get
 from sources.providers.csv_file import (
     BATCH_SIZE,
+    MAX_COLUMNS,
     NOT_TEXT,
+    PREVIEW_MAX_CHARS,
     CsvFile,
     CsvSettings,
     guess_columns,
@@ -269,11 +271,23 @@ def test_bytes_that_are_not_utf8_far_into_the_file_name_the_line_before(tmp_path
         batches(path, value_column="value", time_column="date")
 
 
-def test_a_line_the_csv_reader_cannot_take_is_named(tmp_path):
+@pytest.mark.parametrize(
+    ("runaway", "line"),
+    [
+        ("9" * 200_000 + "\n", 3),
+        # An open quote: the reader would take every line after it into one cell.
+        ("9\n" * 40_000, 32_765),
+    ],
+)
+def test_a_record_past_the_limit_is_refused_with_its_line(tmp_path, runaway, line):
     path = tmp_path / "runaway.csv"
-    path.write_text('date,value\n2026-03-01,81.4\n2026-03-02,"' + "9" * 200_000 + "\n")
-    with pytest.raises(PermanentError, match=r"^Line \d+ of the file cannot be read: field larger"):
+    path.write_text('date,value\n2026-03-01,81.4\n2026-03-02,"' + runaway + "2026-03-03,1\n")
+    with pytest.raises(PermanentError) as raised:
         batches(path, value_column="value", time_column="date")
+    assert str(raised.value) == (
+        f"Line {line} of the file is longer than 65,536 characters: it is not a table of "
+        "measurements we can read."
+    )
 
 
 # Ids --------------------------------------------------------------------------------------
@@ -583,6 +597,48 @@ def test_a_preview_reads_only_the_first_rows(tmp_path):
     assert [row.value for row in shown.rows] == [0, 1, 2]
     with pytest.raises(PermanentError):
         batches(path, **fields)
+
+
+class CountingUpload(io.BytesIO):
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.taken = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+    def read1(self, size=-1):
+        data = super().read1(size)
+        self.taken += len(data)
+        return data
+
+
+def test_a_preview_reads_at_most_its_budget_of_the_file():
+    """Rows that are all blank cells are skipped, so without a budget a preview
+    would read on through all of them."""
+    blank_rows = b" , \n" * (2 * PREVIEW_MAX_CHARS // 4)
+    upload = CountingUpload(b"date,value\n" + blank_rows + b"2026-03-01,81.4\n")
+    shown = preview(upload, settings(value_column="value", time_column="date"), "kg")
+    assert shown.columns == ["date", "value"] and shown.rows == []
+    assert upload.taken < PREVIEW_MAX_CHARS + 64 * 1024
+    blank_lines = CountingUpload(b"\n" * (2 * PREVIEW_MAX_CHARS) + b"date,value\n")
+    with pytest.raises(
+        PermanentError, match=r"^The first 1,048,576 characters of the file are blank"
+    ):
+        preview(blank_lines, None, "kg")
+
+
+def test_a_row_with_more_cells_than_columns_allow_is_refused(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("date,value\n2026-03-01,81.4\n2026-03-02,1" + ",x" * MAX_COLUMNS + "\n")
+    with pytest.raises(PermanentError) as raised:
+        batches(path, value_column="value", time_column="date")
+    assert str(raised.value) == (
+        f"Line 3 of the file has {MAX_COLUMNS + 2} cells; a file may have at most "
+        f"{MAX_COLUMNS} columns."
+    )
 
 
 def test_a_preview_refuses_what_the_import_refuses():

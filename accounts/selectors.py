@@ -1,8 +1,11 @@
+import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Max, Q
 
 from . import tokens
 from .models import ApiToken, Profile, Weekday
@@ -45,3 +48,11 @@ def api_token_for_secret(secret: str) -> ApiToken | None:
         .filter(digest=tokens.digest(secret), revoked__isnull=True, user__is_active=True)
         .first()
     )
+
+
+def last_login_failure(*, username: str | None, ip_address: str | None) -> dt.datetime | None:
+    """When the latest failed sign-in for this account or from this address was
+    recorded (the login throttle counts its cool-off from there)."""
+    return AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=ip_address)).aggregate(
+        latest=Max("attempt_time")
+    )["latest"]

@@ -15,6 +15,10 @@ from .forms import ApiTokenForm, PreferencesForm, SignUpForm
 from .orchestrators import create_api_token, revoke_api_token, sign_up, update_preferences
 from .selectors import api_tokens_for, preferences_for, user_for_login
 
+#: The backend a new account is logged in with (the login throttle's backend only
+#: watches attempts; it logs no one in).
+PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
@@ -30,7 +34,7 @@ def signup(request):
         )
         result = sign_up(command, now=timezone.now())
         if result.ok:
-            login(request, user_for_login(user_id=result.data.user_id))
+            login(request, user_for_login(user_id=result.data.user_id), backend=PASSWORD_BACKEND)
             messages.success(request, f"Welcome, {result.data.username}. Set your first goal.")
             return redirect("goals:create")
         apply_error(form, result.error)

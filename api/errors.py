@@ -10,8 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from config.envelope import ApplicationError, ErrorCode, ErrorDetail, field_errors
-from config.errors import error_response
-from config.request_context import current_phase
+from config.errors import DATABASE_UNAVAILABLE, error_response, service_unavailable
+from config.request_context import Phase, current_phase, set_phase
 
 from .parser import BodyNotJson
 
@@ -62,6 +62,9 @@ def http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, BodyNotJson):
         return _answer(request, ErrorCode.BAD_REQUEST, str(exc.__cause__))
     if isinstance(exc, AuthenticationError):
+        # The operation checks its credentials as it starts, after the request's input
+        # phase began; the refusal is still about who is asking.
+        set_phase(Phase.AUTHENTICATE)
         return _answer(
             request,
             ErrorCode.UNAUTHENTICATED,
@@ -83,6 +86,11 @@ def not_found(request, exc):
     return _answer(request, ErrorCode.NOT_FOUND, "There is nothing here, or it is not yours.")
 
 
+def database_unavailable(request, exc: Exception):
+    logger.warning("The database could not be reached: %s", exc)
+    return service_unavailable(request)
+
+
 def unexpected(request, exc: Exception):
     logger.exception("Unexpected error in an API call", exc_info=exc)
     return _answer(
@@ -99,4 +107,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(ApplicationError, application_error)
     api.add_exception_handler(Http404, not_found)
+    for error in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(error, database_unavailable)
     api.add_exception_handler(Exception, unexpected)

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from ninja.parser import Parser
 
+from measurements.contracts import json_integer
+
 
 class BodyNotJson(ValueError):
     """The body is not JSON the API takes; the message says where and why."""
@@ -34,7 +36,12 @@ def _without_nul(value):
 class StrictJsonParser(Parser):
     def parse_body(self, request):
         try:
-            body = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
+            body = json.loads(
+                request.body,
+                parse_float=Decimal,
+                parse_int=json_integer,
+                parse_constant=_no_constants,
+            )
         except json.JSONDecodeError as exc:
             raise BodyNotJson(
                 f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."

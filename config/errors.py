@@ -2,11 +2,14 @@
 
 Every error, whether a full page, an HTMX fragment or JSON, carries its phase and the
 request's correlation id, and never a stack trace. Django's handler400/403/404/500 and
-views that got a failed envelope all come through `error_response`.
+views that got a failed envelope all come through `error_response`; a database that
+cannot be reached comes through `service_unavailable` (503 with `Retry-After`).
 """
 
 import logging
+import sys
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -27,6 +30,7 @@ STATUS_BY_CODE = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
 TITLES = {
@@ -38,6 +42,7 @@ TITLES = {
     409: "Conflict",
     422: "Not valid",
     500: "Something went wrong",
+    503: "Back in a moment",
 }
 
 ERROR_REGION = "#error-region"
@@ -50,17 +55,21 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_response(
-    request: HttpRequest, error: ErrorDetail, status: int | None = None, *, as_json: bool = False
-) -> HttpResponse:
-    status = status or STATUS_BY_CODE[error.code]
-    body = {
+def _body(error: ErrorDetail) -> dict:
+    return {
         "code": error.code.value,
         "message": error.message,
         "phase": error.phase.value if error.phase else None,
         "correlation_id": correlation_id(),
         "fields": [field.model_dump() for field in error.fields],
     }
+
+
+def error_response(
+    request: HttpRequest, error: ErrorDetail, status: int | None = None, *, as_json: bool = False
+) -> HttpResponse:
+    status = status or STATUS_BY_CODE[error.code]
+    body = _body(error)
     if as_json or wants_json(request):
         return JsonResponse({"error": body}, status=status)
     context = {"error": body, "status": status, "title": TITLES.get(status, "Error")}
@@ -93,8 +102,46 @@ def page_not_found(request, exception=None):
     )
 
 
+#: What a database that cannot be reached raises: refused or dropped connections, a
+#: server shutting down or restarting (psycopg's errors arrive as these).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+#: Seconds a client is told to wait before retrying: about what a restart takes.
+OUTAGE_RETRY_AFTER = 30
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with `Retry-After`, in the error shape the client asked for.
+
+    Rendered without the request's context (no user, session or messages), so that
+    answering touches nothing that needs the database."""
+    status = 503
+    detail = _detail(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "The service cannot reach its database for a moment. Nothing was changed; "
+        "try again shortly.",
+    )
+    body = _body(detail)
+    if wants_json(request):
+        response = JsonResponse({"error": body}, status=status)
+    else:
+        context = {"error": body, "status": status, "title": TITLES[status]}
+        if request.headers.get("HX-Request") == "true":
+            response = HttpResponse(
+                render_to_string("errors.html#error-notice", context), status=status
+            )
+            response["HX-Retarget"] = ERROR_REGION
+            response["HX-Reswap"] = "innerHTML"
+        else:
+            response = HttpResponse(render_to_string("503.html", context), status=status)
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    return response
+
+
 def server_error(request):
-    """Called by Django for an unhandled exception (it has already logged it)."""
+    """Called by Django for an unhandled exception (it has already logged it), from
+    a view or any middleware: a database outage is a 503 that says when to retry."""
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     return error_response(
         request,
         _detail(

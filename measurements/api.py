@@ -170,7 +170,7 @@ def _reading(value: Decimal, unit: str, metric_unit: str):
     try:
         return convert(value, unit, metric_unit)
     except UnitError as exc:
-        raise ValidationFailed.on("unit", str(exc)) from exc
+        raise ValidationFailed.on(exc.field, str(exc)) from exc
 
 
 def _owned(request, measurement_id: int):

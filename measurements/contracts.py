@@ -2,7 +2,7 @@
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -10,7 +10,11 @@ from config.envelope import FieldError
 
 from .choices import Source
 
+#: The largest magnitude a stored value may have: the Decimal(18, 6) columns hold twelve
+#: digits before the point.
 MAX_ABS_VALUE = Decimal("999999999999")
+#: The places a stored value keeps (the columns' `decimal_places`).
+STORED_PLACES = Decimal("0.000001")
 
 
 class CreateMetric(BaseModel):
@@ -56,17 +60,60 @@ class MetricData(BaseModel):
     unit: str
 
 
-def storable_number(value: Decimal | None) -> Decimal | None:
-    """A number the Decimal(18, 6) column can hold, rounded to its six places."""
-    if value is None:
-        return None
+class UnstorableNumber(ValueError):
+    """A number the Decimal(18, 6) columns cannot hold; the message says why."""
+
+
+TOO_LARGE = "That number is too large to store. The most is 999,999,999,999."
+TOO_SMALL = "That number is too small to store: values are kept to 6 decimal places."
+
+#: Room for every digit a storable number has (12 + 6), so nothing below traps.
+_ARITHMETIC = Context(prec=40, rounding=ROUND_HALF_EVEN)
+
+
+def storable(value: Decimal) -> Decimal:
+    """`value` as the Decimal(18, 6) columns store it (rounded to six places), or
+    `UnstorableNumber`.
+
+    The magnitude is judged from the exponent before any arithmetic: `abs()` or
+    `round()` of 1e9999999 overflows the default context, and 1e-999 would round to
+    zero without a word. Every channel comes through here (forms, the API, batches,
+    imports), through the contracts below or `measurements.units.convert`.
+    """
     if not value.is_finite():
-        raise ValueError("Enter a number.")
-    if abs(value) > MAX_ABS_VALUE:
-        raise ValueError("That number is too large to store.")
-    if value.as_tuple().exponent < -6:
-        value = round(value, 6)
+        raise UnstorableNumber("Enter a number.")
+    if value.is_zero():
+        return Decimal(0)
+    if value.adjusted() > MAX_ABS_VALUE.adjusted():
+        raise UnstorableNumber(TOO_LARGE)
+    if value.adjusted() < STORED_PLACES.adjusted() - 1:
+        raise UnstorableNumber(TOO_SMALL)
+    with localcontext(_ARITHMETIC):
+        if value.as_tuple().exponent < STORED_PLACES.as_tuple().exponent:
+            value = value.quantize(STORED_PLACES)
+        if value.is_zero():
+            raise UnstorableNumber(TOO_SMALL)
+        if abs(value) > MAX_ABS_VALUE:
+            raise UnstorableNumber(TOO_LARGE)
     return value
+
+
+def storable_number(value: Decimal | None) -> Decimal | None:
+    """`storable` as a field validator of the contracts: None stays None."""
+    return None if value is None else storable(value)
+
+
+#: Digits past which a JSON integer is read as a Decimal: Python refuses to read
+#: integers of over 4,300 digits (and a long one is slow to read), which would fail
+#: the whole body instead of the one value.
+_LONGEST_INTEGER = 40
+
+
+def json_integer(text: str) -> int | Decimal:
+    """A JSON integer as `json.loads(parse_int=...)` reads it: an `int`, or a
+    `Decimal` when it is too long to be one, so that the value it was sent for is
+    refused on its own (too large to store, or not an id)."""
+    return int(text) if len(text) <= _LONGEST_INTEGER else Decimal(text)
 
 
 #: The earliest time a measurement may carry: older is a typo (and some databases

@@ -5,6 +5,7 @@ holds a few thousand in memory at a time."""
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -86,11 +87,26 @@ class _Line:
         return line
 
 
+#: What makes a spreadsheet read a cell as a formula (or, for `|` and `%`, as a DDE
+#: call or a macro in some of them) when it is the cell's first character.
+FORMULA_STARTS = frozenset("=+-@|%\t\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as the text it is: one that would start a formula
+    gets a leading apostrophe (and its pipes escaped), as OWASP and defusedcsv do. A
+    plain number, negative ones included, stays a number."""
+    if not cell or cell[0] not in FORMULA_STARTS or PLAIN_NUMBER.fullmatch(cell):
+        return cell
+    return "'" + cell.replace("|", "\\|")
+
+
 def csv_pieces(rows: Iterable[dict[str, str]]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(COLUMNS)
     for row in rows:
-        yield writer.writerow([row[column] for column in COLUMNS])
+        yield writer.writerow([spreadsheet_safe(row[column]) for column in COLUMNS])
 
 
 def json_pieces(header: dict[str, Any], rows: Iterable[dict[str, str]]) -> Iterator[str]:

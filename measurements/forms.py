@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from config.numbers import plain
 
-from .contracts import MAX_ABS_VALUE
-from .units import Reading, UnitError, read
+from .units import Reading, UnitError, UnstorableValue, read
 
 DATE = {"type": "date"}
 
@@ -56,13 +55,13 @@ class QuickEntryForm(forms.Form):
         self.metric_unit = metric_unit
 
     def clean_value(self) -> Reading:
+        """The reading, bounded to what can be stored as typed and as converted."""
         try:
-            reading = read(self.cleaned_data["value"], self.metric_unit)
+            return read(self.cleaned_data["value"], self.metric_unit)
+        except UnstorableValue as exc:
+            raise forms.ValidationError(str(exc), code="out_of_range") from exc
         except UnitError as exc:
             raise forms.ValidationError(str(exc), code="unit") from exc
-        if abs(reading.value) > MAX_ABS_VALUE:
-            raise forms.ValidationError("That number is too large to store.", code="max_value")
-        return reading
 
 
 class MeasurementForm(QuickEntryForm):

@@ -215,7 +215,7 @@ def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | R
             note=item.note,
         )
     except UnitError as exc:
-        return Rejection(index=index, fields=[FieldError(field="unit", message=str(exc))])
+        return Rejection(index=index, fields=[FieldError(field=exc.field, message=str(exc))])
     except ValidationError as exc:
         return Rejection(index=index, fields=field_errors(exc))
     return IngestRow(

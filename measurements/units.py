@@ -8,19 +8,27 @@ value and unit are kept beside the converted one, for display.
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import pint
 
-#: The places a stored value keeps (the model's `decimal_places`).
-STORED_PLACES = Decimal("0.000001")
+from .contracts import STORED_PLACES, UnstorableNumber, storable
 
 _ENTRY = re.compile(r"^\s*(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(?P<unit>.*?)\s*$")
 
 
 class UnitError(ValueError):
-    """A value that cannot be read in the metric's unit; the message says why."""
+    """A value that cannot be read in the metric's unit; the message says why, and
+    `field` which part of the entry it is about."""
+
+    field = "unit"
+
+
+class UnstorableValue(UnitError):
+    """The number, as typed or converted, is out of what can be stored."""
+
+    field = "value"
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,18 @@ def read(entry: str, metric_unit: str) -> Reading:
     return convert(number, match["unit"], metric_unit)
 
 
+def _storable(number) -> Decimal:
+    try:
+        return storable(Decimal(number))
+    except UnstorableNumber as exc:
+        raise UnstorableValue(str(exc)) from exc
+
+
 def convert(number: Decimal, unit: str, metric_unit: str) -> Reading:
-    """`number` in `unit` (empty: the metric's own), in `metric_unit`."""
+    """`number` in `unit` (empty: the metric's own), in `metric_unit`. Both the number
+    as typed and the converted one are kept, so both must be storable: the typed one is
+    checked before pint does any arithmetic with it."""
+    number = _storable(number)
     unit = unit.strip()
     if not unit or unit.casefold() == metric_unit.strip().casefold():
         return Reading(value=number)
@@ -73,5 +91,6 @@ def convert(number: Decimal, unit: str, metric_unit: str) -> Reading:
         converted = registry().Quantity(number, source).to(target).magnitude
     except pint.DimensionalityError as exc:
         raise UnitError(f"{unit} cannot be converted to {metric_unit}.") from exc
-    value = Decimal(converted).quantize(STORED_PLACES, rounding=ROUND_HALF_EVEN)
+    # Bounded now, so quantizing cannot overflow the context.
+    value = _storable(converted).quantize(STORED_PLACES)
     return Reading(value=value, original_value=number, original_unit=unit)

@@ -11,6 +11,13 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The login throttle stays on; `Client.login()` (no request) passes its backend.
+AUTHENTICATION_BACKENDS = [
+    "tests.throttle_backend.RequestOptionalAxesBackend"
+    if backend == "axes.backends.AxesStandaloneBackend"
+    else backend
+    for backend in AUTHENTICATION_BACKENDS  # noqa: F405
+]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

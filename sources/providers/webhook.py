@@ -8,9 +8,12 @@ at all; measurements are upserted by their `id`, so a resent delivery changes no
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO
 
 from pydantic import BaseModel
+
+from measurements.contracts import json_integer
 
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .registry import register
@@ -32,7 +35,8 @@ class SignedWebhook(Provider):
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
         try:
-            body = json.load(upload)
+            # Numbers as Decimal, as written: a float would turn 1e-999 into 0.
+            body = json.load(upload, parse_float=Decimal, parse_int=json_integer)
         except (ValueError, UnicodeDecodeError) as exc:
             raise PermanentError(f"The delivery is not JSON: {exc}.") from exc
         entries = body.get("measurements") if isinstance(body, dict) else None

@@ -40,10 +40,12 @@ run: install .secret_key
 	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(PY) manage.py demo_seed
-	@echo "Serving on http://127.0.0.1:8000, with a task worker and the sync scheduler. Ctrl-C stops all."
+	@echo "Serving on http://127.0.0.1:8000, with a task worker and the scheduler. Ctrl-C stops all."
 	@trap 'kill 0' EXIT INT TERM; \
-	$(RUN_ENV) $(PY) manage.py db_worker --no-startup-delay & \
-	$(RUN_ENV) $(PY) manage.py sync_due_sources --every 60 & \
+	keep_up() { name=$$1; shift; while true; do "$$@"; status=$$?; \
+		echo "The $$name stopped (exit status $$status); restarting it in 2 s." >&2; sleep 2; done; }; \
+	keep_up "task worker" env $(RUN_ENV) $(PY) manage.py run_worker --no-startup-delay & \
+	keep_up scheduler env $(RUN_ENV) $(PY) manage.py scheduler --every 10 & \
 	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - & \
 	wait
 

@@ -6,13 +6,25 @@ key decides between two that arrive together); it stores its response when done.
 request that finds the key claimed gets the stored response when the bodies match, a
 422 when they do not, and a 409 while the first is still running. A response of 500
 or more releases the key, so the client can retry. Keys live 24 hours.
+
+A claim is a lease of `IDEMPOTENCY_LEASE_SECONDS`, a little longer than any request
+may run (gunicorn kills a worker past its `--timeout`). A request whose worker died
+never answers; once its lease has run out, the next resend takes the key over (one
+conditional UPDATE, so of two resends only one wins) and runs the request. That is
+still exactly once, because an executor's write is one transaction: a request killed
+before its commit wrote nothing. One window stays open: a request killed after its
+write committed but before its response was stored (rendering the response and one
+UPDATE) leaves a claim that a takeover runs again. Closing it would need the write and
+the stored response in one transaction, which durable executors rule out.
 """
 
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from .models import IdempotencyRecord
@@ -31,7 +43,11 @@ def fingerprint(request: HttpRequest) -> str:
 
 @dataclass(frozen=True)
 class Claimed:
+    """This request holds the key until `lease_until`; its answer is stored only while
+    it still does."""
+
     record_id: int
+    lease_until: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -47,10 +63,15 @@ class Running:
     """The first request with this key has not finished."""
 
 
+def lease_length() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+
+
 def claim(
     *, user_id: int, key: str, request_print: str, now: dt.datetime
 ) -> Claimed | Replay | Mismatch | Running:
     IdempotencyRecord.objects.filter(user_id=user_id, key=key, expires__lte=now).delete()
+    lease_until = now + lease_length()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
@@ -59,8 +80,9 @@ def claim(
                 fingerprint=request_print,
                 created=now,
                 expires=now + LIFETIME,
+                lease_until=lease_until,
             )
-        return Claimed(record.id)
+        return Claimed(record.id, lease_until)
     except IntegrityError:
         pass
     existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
@@ -69,8 +91,17 @@ def claim(
     if existing.fingerprint != request_print:
         return Mismatch()
     if existing.state == IdempotencyRecord.State.RUNNING:
-        return Running()
+        return _take_over(existing.id, now=now, lease_until=lease_until)
     return Replay(existing)
+
+
+def _take_over(record_id: int, *, now: dt.datetime, lease_until: dt.datetime) -> Claimed | Running:
+    """Claim a running record whose lease ran out: its request died without answering."""
+    abandoned = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    taken = IdempotencyRecord.objects.filter(
+        abandoned, id=record_id, state=IdempotencyRecord.State.RUNNING
+    ).update(lease_until=lease_until)
+    return Claimed(record_id, lease_until) if taken else Running()
 
 
 #: Answers that say nothing about the request's effect (who sent it, too soon, the
@@ -79,14 +110,22 @@ RETRYABLE = {401, 403, 429}
 
 
 def complete(claimed: Claimed, response: HttpResponse) -> None:
+    """Store the answer, or release the key for one that says nothing about the
+    request's effect. A request that lost its lease to a takeover changes nothing."""
+    ours = IdempotencyRecord.objects.filter(
+        id=claimed.record_id,
+        state=IdempotencyRecord.State.RUNNING,
+        lease_until=claimed.lease_until,
+    )
     if response.status_code >= 500 or response.status_code in RETRYABLE or response.streaming:
-        IdempotencyRecord.objects.filter(id=claimed.record_id).delete()
+        ours.delete()
         return
-    IdempotencyRecord.objects.filter(id=claimed.record_id).update(
+    ours.update(
         state=IdempotencyRecord.State.DONE,
         status=response.status_code,
         content_type=response.get("Content-Type", ""),
         body=response.content,
+        lease_until=None,
     )
 
 
@@ -99,5 +138,6 @@ def replayed(record: IdempotencyRecord) -> HttpResponse:
 
 
 def purge_expired(*, now: dt.datetime) -> int:
+    """Forget the keys older than their lifetime; the scheduler runs it."""
     deleted, _ = IdempotencyRecord.objects.filter(expires__lte=now).delete()
     return deleted

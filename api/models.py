@@ -4,7 +4,9 @@ from django.db import models
 
 class IdempotencyRecord(models.Model):
     """One `Idempotency-Key` a user sent with a POST: while the first request runs it
-    is `running`; afterwards it holds the response, which a replay gets back."""
+    is `running` and holds a lease (`lease_until`); afterwards it holds the response,
+    which a replay gets back. A running record whose lease ran out belongs to a request
+    that died, and the next resend takes it over."""
 
     class State(models.TextChoices):
         RUNNING = "running"
@@ -19,6 +21,8 @@ class IdempotencyRecord(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(blank=True, default=b"")
     created = models.DateTimeField()
+    #: While running: until when the request that claimed the key may still answer.
+    lease_until = models.DateTimeField(null=True, blank=True)
     expires = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -6,6 +6,7 @@ HTTP refused; `make run` sets the few variables a laptop needs. Production sets
 by default.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ninja",
+    "axes",
     "config",
     "audit",
     "accounts",
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "goals",
     "sources",
     "api",
+    "background",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +137,27 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "goals:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Login throttling (django-axes, `accounts/throttle.py`): after LOGIN_FAILURE_LIMIT
+# wrong passwords for one account, or from one client address, logging in is refused
+# (429, with when to try again) until LOGIN_COOLOFF_MINUTES after the last of them; on
+# the site's login page and the admin's alike. Behind reverse proxies, TRUSTED_PROXIES
+# says how many, so the client's address is read from X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A failure while locked out does not push the end of the lockout further away, so the
+# time the page names holds (and an attacker cannot keep an account locked for ever).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_DISABLE_ACCESS_LOG = True
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -156,6 +182,14 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 
+# Upload limits, per kind of import, enforced while the upload streams in; and what an
+# archive (an Apple Health export.zip) may unpack to: a size, and a ratio to its packed
+# size that an export never comes near (checked past its first few megabytes).
+UPLOAD_MAX_CSV_BYTES = int(os.environ.get("UPLOAD_MAX_CSV_BYTES", 50 * 1024 * 1024))
+UPLOAD_MAX_HEALTH_BYTES = int(os.environ.get("UPLOAD_MAX_HEALTH_BYTES", 500 * 1024 * 1024))
+UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", 8 * 1024**3))
+UPLOAD_MAX_COMPRESSION_RATIO = int(os.environ.get("UPLOAD_MAX_COMPRESSION_RATIO", 100))
+
 # The cache holds the API's rate-limit windows, so it must be shared by every worker:
 # the database by default, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -171,9 +205,28 @@ CACHES = {
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# How long an `Idempotency-Key` stays claimed by a request that has not answered: a
+# little past the longest a request may run (gunicorn's --timeout, 30 s by default).
+# After it, a resend of the same request takes the key over and runs it.
+IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "60"))
+
+# Requests the server makes for a user (calendar feeds, outgoing webhooks) never go to
+# private, local or reserved addresses (`sources/outbound.py`), except to these
+# networks, comma-separated CIDRs ("192.168.1.0/24,fd00::/8"): a feed on your own LAN.
+OUTBOUND_ALLOW_NETWORKS = env_list("OUTBOUND_ALLOW_NETWORKS")
+
+# Sync runs: a running run's heartbeat (each batch, and this often while it waits on
+# a provider) keeps its source's lease; a run silent for longer than the stale limit
+# lost its worker and is reaped (`sources/recovery.py`).
+SYNC_HEARTBEAT_SECONDS = int(os.environ.get("SYNC_HEARTBEAT_SECONDS", "10"))
+SYNC_STALE_AFTER_SECONDS = int(os.environ.get("SYNC_STALE_AFTER_SECONDS", "90"))
+
+# Incoming webhooks: deliveries per source and window ("120/m"), and body size.
+WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "120/m")
+WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", 5 * 1024 * 1024))
 
 # Background work goes through Django's Tasks framework. The embedded default keeps
-# the queue in the database (`manage.py db_worker`); TASKS_BACKEND=redis moves it to
+# the queue in the database (`manage.py run_worker`); TASKS_BACKEND=redis moves it to
 # Redis, for many workers on many machines (`manage.py rqworker --job-class
 # django_tasks_rq.Job default`).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
@@ -233,6 +286,8 @@ LOGGING = {
     "loggers": {
         # Django logs each 4xx/5xx once more on its own; our error views log them.
         "django.request": {"level": "ERROR", "propagate": True},
+        # The login throttle: failures and lockouts (warnings), not its chatter.
+        "axes": {"level": "WARNING", "propagate": True},
     },
 }
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"

@@ -22,6 +22,8 @@ class RunContext(BaseModel):
     streams: dict[str, int] = Field(default_factory=dict)
     cursor: str | None = None
     upload: str | None = None
+    #: A delivery pushed to the source (its body stored as the upload).
+    pushed: bool = False
     correlation_id: str = ""
 
 
@@ -30,3 +32,24 @@ class BatchWritten(BaseModel):
 
     counts: IngestCounts
     cursor: str | None = None
+
+
+class SourceBusy(BaseModel):
+    """A start put off: another live run holds the source's lease."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    held_by: int | None = None
+    deferrals: int = 0
+
+
+class AbandonedRun(BaseModel):
+    """A running run whose heartbeat stopped: what the recovery policy decides on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    provider: str
+    mode: str = ""
+    resumes: int = 0

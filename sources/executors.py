@@ -10,6 +10,8 @@ from pathlib import Path
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from audit.models import Action, AuditEntry
 from config.envelope import Conflict, ErrorDetail, NotFound, Result
@@ -18,12 +20,11 @@ from measurements.contracts import IngestCounts, IngestRow
 from measurements.executors import SNAPSHOT_FIELDS, ingest_rows
 from measurements.models import Measurement
 
-from .contracts import BatchWritten, RunContext
+from .contracts import BatchWritten, RunContext, SourceBusy
 from .models import DataSource, RunStatus, SyncRun, WebhookDelivery
 
-#: How long a run holds its source without writing before another may take over (a
-#: worker that died mid-run must not block the source for ever).
-LEASE = dt.timedelta(minutes=10)
+#: The task that runs a sync run, as the task framework's own rows name it.
+RUN_TASK_PATH = "sources.tasks.run_sync"
 #: A large import outgrows the planner's statistics of the measurements table faster
 #: than autovacuum refreshes them, and stale ones turn each batch's id lookup into a
 #: scan of the metric's rows: so the run refreshes them every this many new rows.
@@ -40,21 +41,41 @@ def _run(run_id: int) -> SyncRun:
     return run
 
 
+def _running(run_id: int) -> SyncRun:
+    """The run, if it is still running here; a run reaped and handed to another
+    worker (or ended) is a Conflict, so a worker that was thought dead writes nothing."""
+    run = _run(run_id)
+    if run.status != RunStatus.RUNNING:
+        raise Conflict("This run is no longer running here; another worker has it.")
+    return run
+
+
 @transaction.atomic(durable=True)
-def run_start(*, run_id: int, now: dt.datetime, correlation_id: str) -> Result:
-    """Take the source's lease and mark the run running. A source leased by another
-    live run is a Conflict: one source is never synced twice at once."""
+def run_start(
+    *, run_id: int, now: dt.datetime, correlation_id: str, lease_until: dt.datetime
+) -> Result:
+    """Take the source's lease (until `lease_until`, renewed by each heartbeat) and
+    mark the run running. A source leased by another live run is not taken: the
+    result is `SourceBusy`, for the policy to put the start off. A resumed run keeps
+    its first start and correlation id, so undoing it finds all it wrote."""
     run = _run(run_id)
     if run.status != RunStatus.QUEUED:
         raise Conflict(f"This run is {run.get_status_display().lower()} already.")
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now) | Q(leased_by=run.id)
     taken = DataSource.objects.filter(free, id=run.source_id).update(
-        leased_until=now + LEASE, leased_by=run.id
+        leased_until=lease_until, leased_by=run.id
     )
     if not taken:
-        raise Conflict("This source is being synced right now; the run waits for the next turn.")
-    run.status, run.started, run.correlation_id = RunStatus.RUNNING, now, correlation_id
-    run.save(update_fields=["status", "started", "correlation_id"])
+        holder = DataSource.objects.filter(id=run.source_id).values_list("leased_by", flat=True)
+        return Result.success(
+            SourceBusy(run_id=run.id, held_by=holder.first(), deferrals=run.deferrals)
+        )
+    run.status, run.heartbeat = RunStatus.RUNNING, now
+    if run.deferrals and not run.resumes:
+        run.note = ""  # no longer waiting
+    run.started = run.started or now
+    run.correlation_id = run.correlation_id or correlation_id
+    run.save(update_fields=["status", "note", "started", "heartbeat", "correlation_id"])
     source = run.source
     return Result.success(
         RunContext(
@@ -67,9 +88,34 @@ def run_start(*, run_id: int, now: dt.datetime, correlation_id: str) -> Result:
             streams=source.streams,
             cursor=source.cursor or None,
             upload=run.upload.name or None,
-            correlation_id=correlation_id,
+            pushed=run.mode == "push",
+            correlation_id=run.correlation_id,
         )
     )
+
+
+@transaction.atomic(durable=True)
+def run_heartbeat(*, run_id: int, now: dt.datetime, lease_until: dt.datetime) -> Result:
+    """The run is alive: note it and extend its lease on the source."""
+    run = _running(run_id)
+    run.heartbeat = now
+    run.save(update_fields=["heartbeat"])
+    DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(leased_until=lease_until)
+    return Result.success(run.id)
+
+
+@transaction.atomic(durable=True)
+def run_defer(*, run_id: int, note: str, on_commit: Callable[[int], None]) -> Result:
+    """Put a queued run's start off (another run holds its source): counted, said on
+    the run, and handed back to the queue by `on_commit` once committed."""
+    run = _run(run_id)
+    if run.status != RunStatus.QUEUED:
+        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    run.deferrals += 1
+    run.note = note[:300]
+    run.save(update_fields=["deferrals", "note"])
+    transaction.on_commit(partial(on_commit, run.id))
+    return Result.success(run.id)
 
 
 @transaction.atomic(durable=True)
@@ -82,11 +128,12 @@ def batch_write(
     progress: tuple[int, int | None],
     keep_cursor: bool,
     now: dt.datetime,
+    lease_until: dt.datetime,
 ) -> Result:
     """Write one batch of the run, add its counts to the run, move the progress, and
     (for pulls) store the cursor, so that a later run resumes after this batch. The
-    run's lease is extended: it is alive."""
-    run = _run(run_id)
+    batch is the run's heartbeat: its lease is extended to `lease_until`."""
+    run = _running(run_id)
     source = run.source
     counts = ingest_rows(
         owner_id=source.owner_id,
@@ -107,8 +154,9 @@ def batch_write(
     room = KEPT_REJECTIONS - len(run.rejections)
     run.rejections += [r.model_dump() for r in rejections[: max(room, 0)]]
     run.progress_done, run.progress_total = progress
+    run.heartbeat = now
     run.save()
-    fields = {"leased_until": now + LEASE}
+    fields = {"leased_until": lease_until}
     if keep_cursor and cursor is not None:
         fields["cursor"] = cursor
     DataSource.objects.filter(id=source.id, leased_by=run.id).update(**fields)
@@ -134,8 +182,9 @@ def _finish(run: SyncRun, status: RunStatus, now: dt.datetime, **fields) -> None
 
 @transaction.atomic(durable=True)
 def run_mode(*, run_id: int, mode: str, note: str = "") -> Result:
-    run = _run(run_id)
-    run.mode, run.note = mode, note[:300]
+    run = _running(run_id)
+    run.mode = mode
+    run.note = note[:300] or run.note
     run.save(update_fields=["mode", "note"])
     if mode != "incremental_pull":
         DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(cursor="")
@@ -144,24 +193,97 @@ def run_mode(*, run_id: int, mode: str, note: str = "") -> Result:
 
 @transaction.atomic(durable=True)
 def run_succeed(*, run_id: int, now: dt.datetime) -> Result:
-    run = _run(run_id)
+    run = _running(run_id)
     _finish(run, RunStatus.SUCCEEDED, now)
     return Result.success(run.id)
 
 
+def _ending(run_id: int, abandoned_before: dt.datetime | None, now: dt.datetime) -> SyncRun:
+    """The run to end: a running one; or, for the reaper (`abandoned_before`), one
+    still running whose heartbeat is older than that, whose dead task is settled."""
+    if abandoned_before is None:
+        return _running(run_id)
+    run = _running(run_id)
+    alive = run.heartbeat or run.started
+    if alive is not None and alive >= abandoned_before:
+        raise Conflict("This run is alive; it is left to its worker.")
+    _settle_dead_task(run.id, now)
+    return run
+
+
+def _settle_dead_task(run_id: int, now: dt.datetime) -> None:
+    """The task framework's row of the task that died with its worker: failed, not
+    running for ever."""
+    DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path=RUN_TASK_PATH, args_kwargs__args__0=run_id
+    ).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path="sources.recovery.WorkerStopped",
+        traceback="The worker stopped while running this task; the run was reaped.",
+    )
+
+
 @transaction.atomic(durable=True)
-def run_fail(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
+def run_fail(
+    *,
+    run_id: int,
+    error: ErrorDetail,
+    now: dt.datetime,
+    abandoned_before: dt.datetime | None = None,
+) -> Result:
     """A failed pull keeps what it wrote and its cursor: the next run resumes."""
-    run = _run(run_id)
+    run = _ending(run_id, abandoned_before, now)
     _finish(run, RunStatus.FAILED, now, **_error_fields(error))
     return Result.success(run.id)
 
 
 @transaction.atomic(durable=True)
-def run_compensate(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
+def run_refuse(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
+    """End a run that never started (its source stayed busy): failed, with why."""
+    run = _run(run_id)
+    if run.status != RunStatus.QUEUED:
+        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    for name, value in _error_fields(error).items():
+        setattr(run, name, value)
+    run.status, run.finished = RunStatus.FAILED, now
+    run.save()
+    return Result.success(run.id)
+
+
+@transaction.atomic(durable=True)
+def run_resume(
+    *,
+    run_id: int,
+    abandoned_before: dt.datetime,
+    note: str,
+    now: dt.datetime,
+    on_commit: Callable[[int], None],
+) -> Result:
+    """Hand a run whose worker stopped back to the queue: it starts again where its
+    committed batches leave it (its source's cursor). The source's lease is let go."""
+    run = _ending(run_id, abandoned_before, now)
+    run.status, run.note = RunStatus.QUEUED, note[:300]
+    run.resumes += 1
+    run.save(update_fields=["status", "note", "resumes"])
+    DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(
+        leased_until=None, leased_by=None
+    )
+    transaction.on_commit(partial(on_commit, run.id))
+    return Result.success(run.id)
+
+
+@transaction.atomic(durable=True)
+def run_compensate(
+    *,
+    run_id: int,
+    error: ErrorDetail,
+    now: dt.datetime,
+    abandoned_before: dt.datetime | None = None,
+) -> Result:
     """Undo a failed import: remove the measurements it created and put back the
     values of those it changed (from their audit entries), in one transaction."""
-    run = _run(run_id)
+    run = _ending(run_id, abandoned_before, now)
     made = Measurement.objects.filter(sync_run_id=run.id, created__gte=run.started)
     changed = AuditEntry.objects.filter(
         correlation_id=run.correlation_id, subject_type="measurement", action=Action.UPDATED
@@ -201,14 +323,18 @@ def run_queue(
     now: dt.datetime,
     on_commit: Callable[[int], None],
     upload: File | None = None,
+    mode: str = "",
 ) -> Result:
-    """Queue a run of the owner's source (with its file, for an import)."""
+    """Queue a run of the owner's source (with its file, for an import; `mode` "push"
+    for a delivery sent again)."""
     source = DataSource.objects.filter(id=source_id, owner_id=owner_id).first()
     if source is None:
         raise NotFound("There is no such data source.")
     attempt = SyncRun.objects.filter(source=source).count() + 1
     return Result.success(
-        _queued_run(source.id, now=now, on_commit=on_commit, upload=upload, attempt=attempt)
+        _queued_run(
+            source.id, now=now, on_commit=on_commit, upload=upload, mode=mode, attempt=attempt
+        )
     )
 
 
@@ -281,14 +407,17 @@ def delivery_accept(
     signature: str,
     now: dt.datetime,
     forget_before: dt.datetime,
+    payload: File,
     on_commit: Callable[[int], None],
 ) -> Result:
     """Note a delivery's signature (a second one is a replay, refused) and queue the
-    run that writes it."""
+    run that writes it, with its body stored as the run's upload."""
     WebhookDelivery.objects.filter(source_id=source_id, received__lt=forget_before).delete()
     try:
         with transaction.atomic():
             WebhookDelivery.objects.create(source_id=source_id, signature=signature, received=now)
     except IntegrityError as exc:
         raise Conflict("This delivery was received already; a replay changes nothing.") from exc
-    return Result.success(_queued_run(source_id, now=now, on_commit=on_commit, mode="push"))
+    return Result.success(
+        _queued_run(source_id, now=now, on_commit=on_commit, upload=payload, mode="push")
+    )

@@ -66,10 +66,20 @@ class SyncRun(models.Model):
     error_message = models.TextField(blank=True)
     error_phase = models.CharField(max_length=12, blank=True)
     correlation_id = models.CharField(max_length=64, blank=True)
+    #: When the worker running it last said it was alive (each batch, and while it
+    #: waits); a running run whose heartbeat is old is reaped (sources.recovery).
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    #: How often it was handed to a new worker after its worker stopped.
+    resumes = models.PositiveSmallIntegerField(default=0)
+    #: How often its start was put off because another run held the source.
+    deferrals = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["source", "-created"], name="syncrun_source_recent")]
+        indexes = [
+            models.Index(fields=["source", "-created"], name="syncrun_source_recent"),
+            models.Index(fields=["status", "heartbeat"], name="syncrun_status_heartbeat"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.mode or 'sync'} #{self.id}: {self.status}"
@@ -81,6 +91,11 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def can_retry(self) -> bool:
+        """Any run that ended without success may be run again."""
+        return self.status in (RunStatus.FAILED, RunStatus.COMPENSATED)
 
     @property
     def percent(self) -> int | None:

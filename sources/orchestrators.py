@@ -1,32 +1,18 @@
-"""The sync policy: which mode, retries, fallback, and what a failure means.
+"""The mutations of data sources: queue a run, import a file, follow a feed, make a
+webhook, take a delivery, retry a run, queue what the schedule says is due.
 
-    file import        when a file was uploaded (the provider must import files)
-    incremental pull   when the source has a cursor and the provider can resume
-    full pull          otherwise (and when the provider rejects the cursor: once)
-
-Transient failures (timeouts, dropped connections, 5xx, 429) are retried with bounded
-exponential backoff and jitter, honouring Retry-After; a permanent one fails the run
-at once. A file import is all or nothing: a failure compensates, removing what the
-run wrote. A pull keeps the batches it committed and its cursor, so the next run
-resumes after the last one.
-
-The orchestrator builds no queries and makes no writes: providers read, executors
-write, so the policy runs in tests against fakes of both.
+Running a run (modes, retries, fallback, heartbeats) is `sources.engine`; settling
+runs whose worker died is `sources.recovery`. Like every orchestrator, these build
+no queries and make no writes: selectors read, executors write.
 """
 
 import datetime as dt
-import io
-import logging
-import random
 import secrets
-import time
-from collections.abc import Callable, Iterator
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from functools import partial
-from typing import IO
 
-from django.utils import timezone
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from pydantic import ValidationError as PydanticValidationError
 
 from config.envelope import (
@@ -38,220 +24,32 @@ from config.envelope import (
     field_errors,
 )
 from config.orchestration import execute
-from config.request_context import Channel, Phase, bind, current_phase, set_phase
+from config.request_context import Phase, current_phase, set_phase
 from measurements import selectors as metric_selectors
-from measurements.contracts import IngestCounts
-from measurements.orchestrators import prepare_rows
 
 from . import executors as source_executors
 from . import providers as provider_registry
 from . import selectors as source_selectors
 from . import webhooks
-from .providers import (
-    Batch,
-    Capability,
-    CursorRejected,
-    Mode,
-    PermanentError,
-    Source,
-    TransientError,
-)
+from .engine import RetryPolicy, choose_mode, sync
+from .providers import Capability
 
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 4
-    base_seconds: float = 1.0
-    cap_seconds: float = 60.0
-
-    def delay(self, attempt: int, retry_after: float | None, jitter: float) -> float:
-        """Seconds to wait before attempt `attempt + 1`: exponential with jitter (0..1
-        scales between half and all of it), at least Retry-After, never over the cap."""
-        backoff = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
-        waited = backoff * (0.5 + jitter / 2)
-        return min(self.cap_seconds, max(waited, retry_after or 0))
-
-
-def choose_mode(
-    capabilities: Capability, *, cursor: str | None, upload: bool, pushed: bool = False
-) -> Mode:
-    if pushed:
-        if Capability.PUSH not in capabilities:
-            raise PermanentError("This provider does not take pushed data.")
-        return Mode.PUSH
-    if upload:
-        if Capability.FILE_IMPORT not in capabilities:
-            raise PermanentError("This provider does not import files.")
-        return Mode.FILE_IMPORT
-    if cursor and Capability.INCREMENTAL_PULL in capabilities:
-        return Mode.INCREMENTAL_PULL
-    if Capability.FULL_PULL in capabilities:
-        return Mode.FULL_PULL
-    if Capability.INCREMENTAL_PULL in capabilities:
-        return Mode.INCREMENTAL_PULL
-    raise PermanentError("This provider cannot be pulled from; it imports files or is pushed to.")
-
-
-#: Modes whose data arrives whole (a file, a delivery): kept all or not at all.
-ALL_OR_NOTHING = (Mode.FILE_IMPORT, Mode.PUSH)
+__all__ = [
+    "RetryPolicy",
+    "choose_mode",
+    "create_webhook_source",
+    "follow_source",
+    "import_file",
+    "queue_due_syncs",
+    "queue_sync",
+    "receive_delivery",
+    "retry_run",
+    "sync",
+]
 
 
 def _detail(code: ErrorCode, message: str) -> ErrorDetail:
     return ErrorDetail(code=code, message=message, phase=current_phase())
-
-
-class _Failed(Exception):
-    def __init__(self, detail: ErrorDetail):
-        super().__init__(detail.message)
-        self.detail = detail
-
-
-def sync(
-    run_id: int,
-    *,
-    open_upload: Callable[[str], IO[bytes]] | None = None,
-    providers=provider_registry,
-    executors=source_executors,
-    metrics=metric_selectors,
-    now: Callable[[], dt.datetime] = timezone.now,
-    sleep: Callable[[float], None] = time.sleep,
-    jitter: Callable[[], float] = random.random,
-    retry: RetryPolicy = RetryPolicy(),
-    correlation_id: str | None = None,
-    payload: bytes | None = None,
-) -> Result:
-    """Run one queued sync run to its end; the envelope's data is the run id.
-    `payload` is a delivery pushed to the source (a signed webhook's body)."""
-    with bind(correlation_id, Phase.AUTHORIZE, Channel.TASK) as correlation:
-        started = execute(
-            lambda: executors.run_start(run_id=run_id, now=now(), correlation_id=correlation)
-        )
-        if not started.ok:
-            return started
-        context = started.data
-        if payload is not None:
-            open_upload = partial(_delivered, payload)
-            context = context.model_copy(update={"upload": "push"})
-        try:
-            _run(context, open_upload, providers, executors, metrics, now, sleep, jitter, retry)
-        except _Failed as failed:
-            return _fail(context, failed.detail, executors, now)
-        except ApplicationError as exc:
-            return _fail(context, exc.detail(), executors, now)
-        except Exception:
-            logger.exception("Sync run %s stopped unexpectedly", run_id)
-            message = "The sync stopped unexpectedly; quote the reference if you report it."
-            return _fail(context, _detail(ErrorCode.INTERNAL_ERROR, message), executors, now)
-        return execute(lambda: executors.run_succeed(run_id=run_id, now=now()))
-
-
-def _delivered(payload: bytes, name: str) -> IO[bytes]:
-    return io.BytesIO(payload)
-
-
-def _fail(context, detail: ErrorDetail, executors, now) -> Result:
-    """A failed import (or pushed delivery) is undone; a failed pull keeps its batches
-    and cursor."""
-    finish = executors.run_compensate if context.upload else executors.run_fail
-    finished = execute(partial(finish, run_id=context.run_id, error=detail, now=now()))
-    return Result.failure(detail) if finished.ok else finished
-
-
-def _run(context, open_upload, providers, executors, metrics, now, sleep, jitter, retry):
-    set_phase(Phase.PLAN)
-    provider = providers.get(context.provider)
-    if provider is None:
-        raise _Failed(_detail(ErrorCode.BAD_REQUEST, f"No provider “{context.provider}”."))
-    try:
-        settings = provider.settings_model.model_validate(context.settings)
-        mode = choose_mode(
-            provider.capabilities,
-            cursor=context.cursor,
-            upload=bool(context.upload),
-            pushed=context.upload == "push",
-        )
-    except PermanentError as exc:
-        raise _Failed(_detail(ErrorCode.BAD_REQUEST, str(exc))) from exc
-    except ValueError as exc:
-        raise _Failed(_detail(ErrorCode.VALIDATION_FAILED, f"The settings: {exc}")) from exc
-    source = Source(
-        id=context.source_id,
-        settings=settings,
-        secrets=context.secrets,
-        streams=context.streams,
-        cursor=context.cursor,
-    )
-    units = {m.id: m.unit for m in metrics.metrics_for_owner(owner_id=context.owner_id)}
-    execute(lambda: executors.run_mode(run_id=context.run_id, mode=mode.value)).unwrap()
-    attempt, fell_back = 1, False
-    position = _Position(source)
-    while True:
-        set_phase(Phase.EXECUTE)
-        try:
-            with open_upload(context.upload) if context.upload else nullcontext() as upload:
-                batches = (
-                    provider.parse(position.source, upload)
-                    if mode in ALL_OR_NOTHING
-                    else provider.pull(position.source, mode=mode)
-                )
-                _write_all(batches, position, mode, context, units, executors, now)
-            return
-        except CursorRejected as exc:
-            if mode != Mode.INCREMENTAL_PULL or fell_back:
-                raise _Failed(_detail(ErrorCode.BAD_REQUEST, str(exc))) from exc
-            fell_back = True
-            try:
-                mode = choose_mode(provider.capabilities, cursor=None, upload=False)
-            except PermanentError as refused:
-                raise _Failed(_detail(ErrorCode.BAD_REQUEST, str(exc))) from refused
-            position.source = replace(position.source, cursor=None)
-            again = (
-                "a full pull" if mode == Mode.FULL_PULL else "an incremental pull from the start"
-            )
-            note = f"The provider refused the stored cursor ({exc}); fell back to {again}."
-            execute(
-                partial(executors.run_mode, run_id=context.run_id, mode=mode.value, note=note)
-            ).unwrap()
-        except TransientError as exc:
-            if mode in ALL_OR_NOTHING or attempt >= retry.attempts:
-                said = str(exc).rstrip(".")
-                tries = f" (tried {attempt} times)" if attempt > 1 else ""
-                raise _Failed(_detail(ErrorCode.INTERNAL_ERROR, f"{said}{tries}.")) from exc
-            sleep(retry.delay(attempt, exc.retry_after, jitter()))
-            attempt += 1
-        except PermanentError as exc:
-            raise _Failed(_detail(ErrorCode.BAD_REQUEST, str(exc))) from exc
-
-
-@dataclass
-class _Position:
-    """Where a run is: the source as of its last written batch (its cursor moves with
-    each pull batch, so a retry goes on from there), and the items read so far."""
-
-    source: Source
-    done: int = 0
-
-
-def _write_all(batches: Iterator[Batch], position: _Position, mode, context, units, executors, now):
-    for batch in batches:
-        rows, refused = prepare_rows(batch.items, units, first_index=position.done)
-        written = execute(
-            partial(
-                executors.batch_write,
-                run_id=context.run_id,
-                rows=rows,
-                refused=IngestCounts(rejected=len(refused), rejections=refused),
-                cursor=batch.cursor,
-                progress=batch.progress,
-                keep_cursor=mode not in ALL_OR_NOTHING,
-                now=now(),
-            )
-        ).unwrap()
-        position.done += len(batch.items)
-        if mode not in ALL_OR_NOTHING and written.cursor is not None:
-            position.source = replace(position.source, cursor=written.cursor)
 
 
 def queue_sync(
@@ -261,10 +59,12 @@ def queue_sync(
     now: dt.datetime,
     enqueue: Callable[[int], object],
     upload=None,
+    mode: str = "",
     executors=source_executors,
 ) -> Result:
-    """Queue a run of the actor's source (an import when a file comes with it);
-    `enqueue(run_id)` hands it to a worker once it is committed."""
+    """Queue a run of the actor's source (an import when a file comes with it, a
+    delivery again with `mode` "push"); `enqueue(run_id)` hands it to a worker once
+    it is committed."""
     return execute(
         partial(
             executors.run_queue,
@@ -273,6 +73,7 @@ def queue_sync(
             now=now,
             on_commit=enqueue,
             upload=upload,
+            mode=mode,
         )
     )
 
@@ -358,12 +159,15 @@ def receive_delivery(
     headers,
     body: bytes,
     now: dt.datetime,
+    enqueue: Callable[[int], object],
+    admit: Callable[[], bool] = lambda: True,
     selectors=source_selectors,
     executors=source_executors,
-    run: Callable[..., Result] = sync,
 ) -> Result:
-    """A signed webhook delivery: check it is the source's, genuine, fresh and not a
-    replay, then write it (whole or not at all) at once."""
+    """A signed webhook delivery: check it is the source's, genuine, fresh, within
+    the source's rate (`admit`, asked only once the signature holds) and not a
+    replay, then store it and queue the run that writes it (whole or not at all);
+    the envelope's data is the run id."""
     set_phase(Phase.AUTHENTICATE)
     try:
         source = selectors.webhook_source(source_id=source_id)
@@ -373,17 +177,21 @@ def receive_delivery(
     except webhooks.Refused as exc:
         code = ErrorCode.UNAUTHENTICATED if exc.status == 401 else ErrorCode.BAD_REQUEST
         return Result.failure(_detail(code, str(exc)))
-    accepted = execute(
+    set_phase(Phase.AUTHORIZE)
+    if not admit():
+        message = "Too many deliveries to this webhook; retry later."
+        return Result.failure(_detail(ErrorCode.RATE_LIMITED, message))
+    return execute(
         partial(
             executors.delivery_accept,
             source_id=source_id,
             signature=signed,
             now=now,
             forget_before=now - 2 * webhooks.TOLERANCE,
-            on_commit=lambda run_id: None,
+            payload=ContentFile(body, name="delivery.json"),
+            on_commit=enqueue,
         )
     )
-    return run(accepted.data, payload=body) if accepted.ok else accepted
 
 
 def create_webhook_source(
@@ -427,9 +235,11 @@ def queue_due_syncs(
     selectors=source_selectors,
     executors=source_executors,
 ) -> list[int]:
-    """Queue a run for every source whose schedule says it is time; the run ids."""
+    """Queue a run for every source whose schedule says it is time; the run ids. A
+    run whose worker died does not hold its source back (the reaper settles it)."""
+    stale_before = now - dt.timedelta(seconds=django_settings.SYNC_STALE_AFTER_SECONDS)
     queued = []
-    for source in selectors.due_sources(now=now):
+    for source in selectors.due_sources(now=now, stale_before=stale_before):
         result = queue_sync(
             source.id, actor_id=source.owner_id, now=now, enqueue=enqueue, executors=executors
         )
@@ -493,8 +303,8 @@ def retry_run(
     selectors=source_selectors,
     executors=source_executors,
 ) -> Result:
-    """Run a failed run's source again: the same file for an import, a pull from the
-    stored cursor otherwise."""
+    """Run the source of a run that ended without success again: the same file for an
+    import, the same body for a delivery, a pull from the stored cursor otherwise."""
     try:
         set_phase(Phase.AUTHORIZE)
         failed = selectors.run_for_owner(run_id=run_id, owner_id=actor_id)
@@ -506,5 +316,6 @@ def retry_run(
         now=now,
         enqueue=enqueue,
         upload=failed.upload or None,
+        mode="push" if failed.mode == "push" else "",
         executors=executors,
     )

@@ -6,7 +6,8 @@ from django.db.models import Max, Q, QuerySet
 
 from config.envelope import NotFound
 
-from .models import DataSource, SyncRun
+from .contracts import AbandonedRun
+from .models import DataSource, RunStatus, SyncRun
 
 
 def sources_for(*, owner_id: int) -> QuerySet[DataSource]:
@@ -42,13 +43,42 @@ def run_by_id(*, run_id: int) -> SyncRun:
     return SyncRun.objects.get(id=run_id)
 
 
-def due_sources(*, now: dt.datetime) -> list[DataSource]:
+def _abandoned(stale_before: dt.datetime) -> Q:
+    """Running, with a heartbeat (or, for a run that never beat, a start) older than
+    `stale_before`: its worker stopped."""
+    return Q(status=RunStatus.RUNNING) & (
+        Q(heartbeat__lt=stale_before) | Q(heartbeat__isnull=True, started__lt=stale_before)
+    )
+
+
+def abandoned_runs(*, stale_before: dt.datetime, limit: int = 100) -> list[AbandonedRun]:
+    runs = (
+        SyncRun.objects.filter(_abandoned(stale_before))
+        .order_by("heartbeat", "id")
+        .values("id", "mode", "resumes", "source__provider")[:limit]
+    )
+    return [
+        AbandonedRun(
+            run_id=run["id"],
+            provider=run["source__provider"],
+            mode=run["mode"],
+            resumes=run["resumes"],
+        )
+        for run in runs
+    ]
+
+
+def due_sources(*, now: dt.datetime, stale_before: dt.datetime | None = None) -> list[DataSource]:
     """Enabled sources with a schedule whose last run started longer ago than their
-    interval (or that never ran), and with no run queued or running."""
-    active = Q(runs__status__in=["queued", "running"])
+    interval (or that never ran), and with no run queued or running. A run whose
+    heartbeat is older than `stale_before` does not count: its worker is gone, and
+    the reaper settles it."""
+    active = SyncRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+    if stale_before is not None:
+        active = active.exclude(_abandoned(stale_before))
     candidates = (
         DataSource.objects.filter(enabled=True, every_minutes__isnull=False)
-        .exclude(id__in=DataSource.objects.filter(active).values("id"))
+        .exclude(id__in=active.values("source_id"))
         .annotate(last=Max("runs__created"))
     )
     return [

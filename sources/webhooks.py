@@ -11,10 +11,13 @@ was seen before is refused as a replay (`sources.executors.delivery_accept`).
 import datetime as dt
 import hashlib
 import hmac
+import re
 
 TOLERANCE = dt.timedelta(minutes=5)
 TIMESTAMP_HEADER = "X-Goaltrack-Timestamp"
 SIGNATURE_HEADER = "X-Goaltrack-Signature"
+#: Unix seconds, in ASCII digits (`str.isdigit` takes other scripts' digits too).
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class Refused(Exception):
@@ -29,14 +32,17 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(secret: str, headers, body: bytes, now: dt.datetime) -> str:
-    """The delivery's signature, if it is genuine and fresh; else `Refused`."""
+    """The delivery's signature, if it is genuine and fresh; else `Refused`. The
+    timestamp is compared as a bounded whole number, never turned into a date, so no
+    value of it can overflow."""
     timestamp = headers.get(TIMESTAMP_HEADER, "")
     sent = headers.get(SIGNATURE_HEADER, "")
-    if not timestamp.isdigit() or not sent:
+    if not timestamp or not sent:
         raise Refused(f"Sign the delivery: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}.", 401)
+    if not TIMESTAMP.fullmatch(timestamp):
+        raise Refused(f"{TIMESTAMP_HEADER} must be Unix seconds: up to 12 digits 0-9.", 400)
     if not hmac.compare_digest(sent, signature(secret, timestamp, body)):
         raise Refused("The signature does not match this source's secret.", 401)
-    moment = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
-    if abs(now - moment) > TOLERANCE:
+    if abs(now.timestamp() - int(timestamp)) > TOLERANCE.total_seconds():
         raise Refused("The delivery is stale: its timestamp is more than 5 minutes off.", 400)
     return sent

@@ -74,6 +74,9 @@ class Provider:
     label: ClassVar[str]
     capabilities: ClassVar[Capability]
     settings_model: ClassVar[type[BaseModel]]
+    #: An interrupted import may be read again from the start: every row carries a
+    #: stable external id, so rows already written are matched, not added twice.
+    replays_imports: ClassVar[bool] = False
 
     def pull(self, source: Source, *, mode: Mode) -> Iterator[Batch]:
         """Batches from the provider, after `source.cursor` for an incremental pull."""

@@ -1,7 +1,8 @@
 """`Idempotency-Key`: a POST sent again with the same key gets the first answer back
 and does nothing new; the same key with another body is refused; keys are per user,
 live 24 hours, and are not spent by a 5xx. Two requests racing with one key write once,
-on PostgreSQL and on SQLite, each on its own connection."""
+on PostgreSQL and on SQLite, each on its own connection. A request that died holds the
+key for its lease only; then a resend takes the key over, and writes once."""
 
 import datetime as dt
 import threading
@@ -10,10 +11,12 @@ import time
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api import idempotency
 from api.models import IdempotencyRecord
 from audit.models import AuditEntry
 from measurements import api as measurements_api
@@ -308,3 +311,98 @@ def test_a_session_post_refused_for_its_csrf_token_does_not_spend_the_key(owner,
     )
     assert accepted.status_code == 201, accepted.content
     assert Measurement.objects.count() == 1
+
+
+# A request that died: its claim is a lease
+
+
+def dies_once(monkeypatch):
+    """The first call ends the process the way gunicorn ends a worker past its
+    timeout (SystemExit), so the middleware never stores an answer."""
+    real = measurements_api.record_measurement
+    calls = []
+
+    def record(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemExit(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(measurements_api, "record_measurement", record)
+
+
+def test_a_claim_holds_a_lease_of_the_configured_length(api, metric, settings, monkeypatch):
+    settings.IDEMPOTENCY_LEASE_SECONDS = 7
+    dies_once(monkeypatch)
+    with pytest.raises(SystemExit):
+        post(api, reading(metric))
+    record = IdempotencyRecord.objects.get()
+    assert record.state == IdempotencyRecord.State.RUNNING
+    assert record.lease_until - record.created == dt.timedelta(seconds=7)
+    assert record.expires - record.created == dt.timedelta(hours=24)
+
+
+def test_a_resend_within_the_lease_of_a_dead_request_is_a_409(api, metric, monkeypatch):
+    dies_once(monkeypatch)
+    with pytest.raises(SystemExit):
+        post(api, reading(metric))
+    response = post(api, reading(metric))
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "conflict"
+    assert not Measurement.objects.exists()
+
+
+def test_after_the_lease_a_resend_takes_the_key_over_and_writes_once(api, metric, monkeypatch):
+    dies_once(monkeypatch)
+    with pytest.raises(SystemExit):
+        post(api, reading(metric))
+    IdempotencyRecord.objects.update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+
+    taken_over = post(api, reading(metric))
+    assert taken_over.status_code == 201, taken_over.content
+    assert "Idempotent-Replayed" not in taken_over
+    again = post(api, reading(metric))
+    assert again["Idempotent-Replayed"] == "true" and again.content == taken_over.content
+    assert Measurement.objects.count() == 1
+    record = IdempotencyRecord.objects.get()
+    assert (record.state, record.status, record.lease_until) == ("done", 201, None)
+
+
+def test_an_expired_lease_does_not_let_another_body_in(api, metric, monkeypatch):
+    dies_once(monkeypatch)
+    with pytest.raises(SystemExit):
+        post(api, reading(metric, 80))
+    IdempotencyRecord.objects.update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert post(api, reading(metric, 81)).status_code == 422
+    assert not Measurement.objects.exists()
+
+
+def claim_at(when: dt.datetime, user_id: int):
+    return idempotency.claim(user_id=user_id, key="k", request_print="print", now=when)
+
+
+def test_of_two_takeovers_at_once_one_wins(owner):
+    start = timezone.now()
+    assert isinstance(claim_at(start, owner.id), idempotency.Claimed)
+    later = start + idempotency.lease_length()
+    outcomes = [claim_at(later, owner.id), claim_at(later, owner.id)]
+    assert [type(outcome) for outcome in outcomes] == [idempotency.Claimed, idempotency.Running]
+
+
+def test_a_request_that_lost_its_lease_stores_nothing(owner):
+    start = timezone.now()
+    late = claim_at(start, owner.id)
+    taker = claim_at(start + idempotency.lease_length(), owner.id)
+    idempotency.complete(late, HttpResponse(b"late", status=201))
+    assert IdempotencyRecord.objects.get().state == IdempotencyRecord.State.RUNNING
+    idempotency.complete(taker, HttpResponse(b"taker", status=201))
+    record = IdempotencyRecord.objects.get()
+    assert (record.state, bytes(record.body)) == ("done", b"taker")
+
+
+def test_purge_forgets_only_expired_keys(owner):
+    now = timezone.now()
+    claim_at(now - idempotency.LIFETIME, owner.id)
+    idempotency.claim(user_id=owner.id, key="fresh", request_print="print", now=now)
+    assert idempotency.purge_expired(now=now) == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]

@@ -25,8 +25,8 @@ from config.envelope import (
 )
 from config.request_context import Phase
 from measurements.contracts import IngestCounts, MetricData
-from sources.contracts import BatchWritten, RunContext
-from sources.orchestrators import RetryPolicy, choose_mode, sync
+from sources.contracts import BatchWritten, RunContext, SourceBusy
+from sources.engine import BUSY_MESSAGE, Dependencies, RetryPolicy, choose_mode, sync
 from sources.providers import (
     Batch,
     Capability,
@@ -116,6 +116,7 @@ class FakeExecutors:
         settings: dict | None = None,
         run_id: int = RUN,
         start_error: ApplicationError | None = None,
+        busy_deferrals: int | None = None,
         write_fails_at: int | None = None,
         write_error: ApplicationError | None = None,
         write_returns_failure: bool = False,
@@ -130,6 +131,9 @@ class FakeExecutors:
             upload=upload,
         )
         self.start_error = start_error
+        self.busy_deferrals = busy_deferrals
+        self.leases: list[dt.datetime] = []
+        self.on_commits: list = []
         self.write_fails_at = write_fails_at
         self.write_error = write_error or ValidationFailed("The batch could not be written.")
         self.write_returns_failure = write_returns_failure
@@ -138,19 +142,42 @@ class FakeExecutors:
         self.errors: list[ErrorDetail] = []
         self.nows: list[dt.datetime] = []
 
-    def run_start(self, *, run_id, now, correlation_id):
+    def run_start(self, *, run_id, now, correlation_id, lease_until):
         self.calls.append(("start", run_id))
         self.nows.append(now)
+        self.leases.append(lease_until)
         if self.start_error:
             raise self.start_error
+        if self.busy_deferrals is not None:
+            return Result.success(
+                SourceBusy(run_id=run_id, held_by=RUN - 1, deferrals=self.busy_deferrals)
+            )
         return Result.success(RunContext(**self.context, correlation_id=correlation_id))
+
+    def run_heartbeat(self, *, run_id, now, lease_until):
+        self.calls.append(("beat",))
+        self.leases.append(lease_until)
+        return Result.success(run_id)
+
+    def run_defer(self, *, run_id, note, on_commit):
+        self.calls.append(("defer", note))
+        self.on_commits.append(on_commit)
+        return Result.success(run_id)
+
+    def run_refuse(self, *, run_id, error, now):
+        self.calls.append(("refuse", error.message))
+        self.errors.append(error)
+        return Result.success(run_id)
 
     def run_mode(self, *, run_id, mode, note=""):
         self.calls.append(("mode", mode, note))
         return Result.success(run_id)
 
-    def batch_write(self, *, run_id, rows, refused, cursor, progress, keep_cursor, now):
+    def batch_write(
+        self, *, run_id, rows, refused, cursor, progress, keep_cursor, now, lease_until
+    ):
         self.calls.append(("write", cursor, keep_cursor))
+        self.leases.append(lease_until)
         self.writes.append(dict(rows=rows, refused=refused, cursor=cursor, keep=keep_cursor))
         self.nows.append(now)
         if len(self.writes) == self.write_fails_at:
@@ -192,6 +219,7 @@ class FakeMetrics:
 
 
 DEFAULT_RETRY = RetryPolicy()
+LEASE = dt.timedelta(seconds=90)
 
 
 class Run(SimpleNamespace):
@@ -204,6 +232,8 @@ def run(
     *,
     retry: RetryPolicy = DEFAULT_RETRY,
     providers=None,
+    heartbeat_every: float = 1000.0,
+    requeue=None,
 ) -> Run:
     sleeps: list[float] = []
     opened: list[str] = []
@@ -213,8 +243,7 @@ def run(
         opened.append(name)
         return io.BytesIO(b"when,value\n")
 
-    result = sync(
-        executors.context["run_id"],
+    deps = Dependencies(
         open_upload=open_upload,
         providers=providers or SimpleNamespace(get={"fake": provider}.get),
         executors=executors,
@@ -223,8 +252,11 @@ def run(
         sleep=sleeps.append,
         jitter=lambda: JITTER,
         retry=retry,
-        correlation_id=CORRELATION,
+        requeue=requeue,
+        lease_for=LEASE,
+        heartbeat_every=heartbeat_every,
     )
+    result = sync(executors.context["run_id"], deps, correlation_id=CORRELATION)
     return Run(result=result, sleeps=sleeps, opened=opened, metrics=metrics)
 
 
@@ -411,8 +443,18 @@ def test_invalid_settings_fail_the_run():
 
     assert [call[0] for call in executors.calls] == ["start", "fail"]
     assert done.result.error.code == ErrorCode.VALIDATION_FAILED
-    assert done.result.error.message.startswith("The settings: ")
-    assert "station" in done.result.error.message
+    assert done.result.error.message.startswith("The source's settings need another look (")
+    assert "station:" in done.result.error.message
+
+
+def test_invalid_settings_are_told_without_quoting_them():
+    """A feed's address may carry a secret in its path: the reason names the field."""
+    executors = FakeExecutors(settings={"station": ["https://feeds.example/private-token-123"]})
+
+    done = run(FakeProvider(PULLS, [batch("c1")]), executors)
+
+    assert done.result.error.code == ErrorCode.VALIDATION_FAILED
+    assert "private-token-123" not in done.result.error.message
 
 
 def test_envelope_carries_the_correlation_id_and_fixed_now():
@@ -609,7 +651,8 @@ def test_pull_retries(script, retry, sleeps, writes, ending):
 
     assert done.sleeps == pytest.approx(sleeps)
     assert len(provider.pulls) == len(sleeps) + 1
-    assert executors.calls == [
+    assert executors.calls.count(("beat",)) == len(sleeps)  # one beat after each wait
+    assert [call for call in executors.calls if call != ("beat",)] == [
         *start(Mode.FULL_PULL),
         *[("write", cursor, True) for cursor in writes],
         ending,
@@ -753,11 +796,11 @@ def test_failed_file_import_compensates(script, executor_options, writes, messag
     assert provider.script == [[batch("again")]]  # parsed once, never retried
 
 
-# --- the run could not start ---------------------------------------------------------
+# --- the run could not start: its source is busy ------------------------------------
 
 
-def test_leased_source_returns_the_conflict_and_calls_nothing_else():
-    message = "This source is being synced right now; the run waits for the next turn."
+def test_an_already_started_run_returns_the_conflict_and_calls_nothing_else():
+    message = "This run is running already."
     provider = FakeProvider(EVERYTHING, [batch("c1")])
     executors = FakeExecutors(start_error=Conflict(message))
 
@@ -771,6 +814,81 @@ def test_leased_source_returns_the_conflict_and_calls_nothing_else():
     assert provider.pulls == provider.parsed == []
     assert done.metrics.asked == []
     assert done.sleeps == done.opened == []
+
+
+WAITING = "Waiting: another run of this source is in progress; trying again in 36 s."
+
+
+@pytest.mark.parametrize(
+    ("deferrals", "can_requeue", "ending", "requeued"),
+    [
+        pytest.param(0, True, ("defer", WAITING), [(RUN, 36.0)], id="first-busy-start-put-off"),
+        pytest.param(3, True, ("defer", WAITING), [(RUN, 36.0)], id="last-put-off"),
+        pytest.param(4, True, ("refuse", BUSY_MESSAGE), [], id="put-off-enough-then-ends"),
+        pytest.param(0, False, ("refuse", BUSY_MESSAGE), [], id="no-queue-ends-at-once"),
+    ],
+)
+def test_a_busy_start_is_put_off_a_bounded_number_of_times_then_ends(
+    deferrals, can_requeue, ending, requeued
+):
+    """Never silent: the run is queued again for later (lease 90 s x 0.4), or ends
+    saying another run was in progress."""
+    provider = FakeProvider(EVERYTHING, [batch("c1")])
+    executors = FakeExecutors(busy_deferrals=deferrals)
+    handed: list[tuple[int, float]] = []
+
+    def requeue(run_id, seconds):
+        handed.append((run_id, seconds))
+
+    done = run(provider, executors, requeue=requeue if can_requeue else None)
+    for on_commit in executors.on_commits:
+        on_commit(RUN)  # the transaction commits
+
+    assert executors.calls == [("start", RUN), ending]
+    assert handed == requeued
+    assert not done.result.ok
+    assert done.result.error.code == ErrorCode.CONFLICT
+    assert done.result.error.message == ending[1]
+    assert provider.pulls == provider.parsed == []
+
+
+# --- heartbeats ----------------------------------------------------------------------
+
+
+def test_each_batch_and_each_slice_of_a_wait_renews_the_lease():
+    provider = FakeProvider(
+        PULLS, [batch("c1"), TransientError("429", retry_after=25)], [batch("c2")]
+    )
+    executors = FakeExecutors()
+
+    done = run(provider, executors, heartbeat_every=10)
+
+    assert done.result.ok
+    assert done.sleeps == [10, 10, 5]
+    assert executors.calls == [
+        *start(Mode.FULL_PULL),
+        ("write", "c1", True),
+        ("beat",),
+        ("beat",),
+        ("beat",),
+        ("write", "c2", True),
+        ("succeed",),
+    ]
+    assert executors.leases == [WHEN + LEASE] * 6  # start, 2 writes, 3 beats
+
+
+def test_a_run_taken_over_while_it_waited_stops():
+    """The reaper handed the run to another worker: its heartbeat is refused, and
+    this worker stops without writing again."""
+    provider = FakeProvider(PULLS, [TransientError("timeout")], [batch("c1")])
+    executors = FakeExecutors()
+    executors.run_heartbeat = lambda **_: (_ for _ in ()).throw(Conflict("Taken over."))
+
+    done = run(provider, executors)
+
+    assert not done.result.ok
+    assert [call[0] for call in executors.calls] == ["start", "mode", "fail"]
+    assert done.result.error.message == "Taken over."
 
 
 # --- an unexpected crash still ends the run -----------------------------------------

@@ -6,18 +6,23 @@ import datetime as dt
 import threading
 import time
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from pydantic import BaseModel
 
 from measurements.models import Measurement
-from sources import executors
+from sources import executors, selectors
+from sources.engine import BUSY_MESSAGE
 from sources.models import DataSource, RunStatus, SyncRun
 from sources.orchestrators import sync
 from sources.providers import Batch, Capability, PermanentError, Provider
+from sources.recovery import reap_abandoned_runs
 from tests.factories import MeasurementFactory, MetricFactory
 
 WHEN = dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.UTC)
@@ -157,3 +162,104 @@ def test_two_workers_never_sync_one_source_at_once(source):
     assert refused.error.code == "conflict"
     assert Measurement.objects.count() == 6
     assert DataSource.objects.get().leased_by is None
+    # Never silent: with no queue to put it off to, the refused run ends saying why.
+    ended = SyncRun.objects.get(status=RunStatus.FAILED)
+    assert ended.error_message == BUSY_MESSAGE and ended.can_retry
+
+
+# --- runs whose worker died -------------------------------------------------------------
+
+STALE = dt.timedelta(seconds=90)
+
+
+def dead_run(source: DataSource, *, upload: bool = False, batches: int = 0) -> int:
+    """A run started (and `batches` written) by a worker that then died: running,
+    with a heartbeat older than the stale limit and the source's lease held."""
+    run_id = queued_run(source, upload=upload)
+    long_ago = timezone.now() - 2 * STALE
+    feed = Feed(metric_of(source).id, batches=batches)
+    context = executors.run_start(
+        run_id=run_id, now=long_ago, correlation_id="dead-worker", lease_until=long_ago + STALE
+    ).data
+    executors.run_mode(run_id=run_id, mode="file_import" if upload else "full_pull")
+    for batch in feed._batches(0):
+        write_batch(context, batch, long_ago, upload)
+    return run_id
+
+
+def write_batch(context, batch, when, upload):
+    from measurements.contracts import IngestCounts
+    from measurements.orchestrators import prepare_rows
+
+    rows, _ = prepare_rows(batch.items, {batch.items[0]["metric_id"]: "kg"})
+    executors.batch_write(
+        run_id=context.run_id,
+        rows=rows,
+        refused=IngestCounts(),
+        cursor=batch.cursor,
+        progress=batch.progress,
+        keep_cursor=not upload,
+        now=when,
+        lease_until=when + STALE,
+    ).unwrap()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_pull_is_reaped_and_resumes_from_its_committed_cursor(source):
+    run_id = dead_run(source, batches=2)
+    enqueued: list[int] = []
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING,
+        args_kwargs={"args": [run_id], "kwargs": {}},
+        task_path="sources.tasks.run_sync",
+        backend_name="default",
+        run_after=timezone.now(),
+    )
+
+    feed = Feed(metric_of(source).id, batches=4)
+    reap = partial(reap_abandoned_runs, enqueue=enqueued.append, providers=registry(feed))
+    assert reap(now=timezone.now()) == [run_id]
+    assert reap(now=timezone.now()) == []  # settled once
+
+    run = SyncRun.objects.get(id=run_id)
+    assert (run.status, run.resumes, enqueued) == (RunStatus.QUEUED, 1, [run_id])
+    assert DataSource.objects.get().leased_by is None
+    assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
+    assert sync(run_id, providers=registry(feed)).ok
+    assert feed.cursors_seen == ["2"]
+    assert Measurement.objects.count() == 8
+    assert SyncRun.objects.get(id=run_id).correlation_id == "dead-worker"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_import_that_cannot_be_replayed_is_undone_and_offers_retry(source):
+    run_id = dead_run(source, upload=True, batches=2)
+    assert Measurement.objects.count() == 4
+
+    assert reap_abandoned_runs(now=timezone.now(), enqueue=print, providers=registry(Feed(0, 0)))
+
+    run = SyncRun.objects.get(id=run_id)
+    assert run.status == RunStatus.COMPENSATED and run.can_retry
+    assert "worker stopped" in run.error_message
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_run_with_a_fresh_heartbeat_is_left_alone(source):
+    run_id = queued_run(source)
+    now = timezone.now()
+    executors.run_start(run_id=run_id, now=now, correlation_id="alive", lease_until=now + STALE)
+    assert reap_abandoned_runs(now=now + STALE / 2, enqueue=print) == []
+    assert SyncRun.objects.get(id=run_id).status == RunStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_an_abandoned_run_does_not_hold_back_the_schedule(source):
+    source.every_minutes = 5
+    source.save()
+    dead_run(source)
+    now = timezone.now()
+    assert [due.id for due in selectors.due_sources(now=now + dt.timedelta(minutes=10))] == []
+    stale_before = now - STALE
+    due = selectors.due_sources(now=now + dt.timedelta(minutes=10), stale_before=stale_before)
+    assert [s.id for s in due] == [source.id]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -79,3 +80,12 @@ def api_token_mark_used(*, token_id: int, now: dt.datetime, every: dt.timedelta)
     """Note when a token was last used, at most once per `every`: one conditional
     UPDATE, not a write on every request."""
     ApiToken.objects.filter(id=token_id).exclude(last_used__gt=now - every).update(last_used=now)
+
+
+@transaction.atomic
+def login_failures_forget(*, username: str) -> int:
+    """Forget the failed logins counted against this account (from any address), but
+    not those of the addresses they came from: the account's owner has just proven
+    who they are, the address has not."""
+    deleted, _ = AccessAttempt.objects.filter(username=username).delete()
+    return deleted

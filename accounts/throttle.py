@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from config.request_context import Phase, set_phase
 
+from .executors import login_failures_forget
 from .selectors import last_login_failure
 
 
@@ -30,6 +31,12 @@ def client_address(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def forget_account_failures(sender, request, user, **kwargs) -> None:
+    """On a login (`user_logged_in`): the account's own failures are forgotten, and
+    only those (see `AXES_RESET_ON_SUCCESS` in the settings)."""
+    login_failures_forget(username=user.get_username())
 
 
 def _wait_words(seconds: int) -> str:

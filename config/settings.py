@@ -149,7 +149,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Axes' own reset on success would also forget every failure from the address the
+# login came from, so an attacker who logs into an account of their own between
+# guesses would never be locked out; `accounts.throttle` forgets only the
+# account's own failures instead.
+AXES_RESET_ON_SUCCESS = False
 # A failure while locked out does not push the end of the lockout further away, so the
 # time the page names holds (and an attacker cannot keep an account locked for ever).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

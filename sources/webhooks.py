@@ -41,7 +41,10 @@ def verify(secret: str, headers, body: bytes, now: dt.datetime) -> str:
         raise Refused(f"Sign the delivery: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}.", 401)
     if not TIMESTAMP.fullmatch(timestamp):
         raise Refused(f"{TIMESTAMP_HEADER} must be Unix seconds: up to 12 digits 0-9.", 400)
-    if not hmac.compare_digest(sent, signature(secret, timestamp, body)):
+    # As bytes: a header may hold any Latin-1 character, and compare_digest refuses
+    # a str that is not ASCII.
+    expected = signature(secret, timestamp, body)
+    if not hmac.compare_digest(sent.encode("latin-1", "replace"), expected.encode()):
         raise Refused("The signature does not match this source's secret.", 401)
     if abs(now.timestamp() - int(timestamp)) > TOLERANCE.total_seconds():
         raise Refused("The delivery is stale: its timestamp is more than 5 minutes off.", 400)

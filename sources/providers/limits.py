@@ -3,7 +3,12 @@
 The settings are read when a limit is used, not at import, so a test (or an operator's
 override) takes effect at once."""
 
+import zipfile
+from typing import IO
+
 from django.conf import settings
+
+from .base import PermanentError
 
 _UNITS = (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10))
 
@@ -26,3 +31,28 @@ def max_compression_ratio() -> int:
     """How many times its packed size an archive's member may unpack to, once past
     its first few megabytes."""
     return settings.UPLOAD_MAX_COMPRESSION_RATIO
+
+
+#: The largest central directory (the list of members) a zip may have. zipfile reads
+#: the whole of it and keeps an object for every member it lists, some 400 bytes
+#: each, before a member can be opened; 8 MB lists some 70,000 members of an export
+#: (workout routes, electrocardiograms), far more than the Health app writes.
+MAX_ZIP_DIRECTORY_BYTES = 8 << 20
+
+
+def check_zip_directory(upload: IO[bytes]) -> None:
+    """Refuse a zip whose member list is larger than `MAX_ZIP_DIRECTORY_BYTES`, from
+    its end record alone (the size zipfile trusts, not the member count, which it
+    does not), before zipfile reads that list; the upload is put back where it was."""
+    start = upload.tell()
+    try:
+        end = zipfile._EndRecData(upload)
+    except OSError:
+        end = None  # zipfile says what is wrong with the file
+    finally:
+        upload.seek(start)
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
+        raise PermanentError(
+            f"The zip's list of members is larger than {size_in_words(MAX_ZIP_DIRECTORY_BYTES)}, "
+            "which no Apple Health export's is; it is not one we can read."
+        )

@@ -25,6 +25,9 @@ class RunContext(BaseModel):
     #: A delivery pushed to the source (its body stored as the upload).
     pushed: bool = False
     correlation_id: str = ""
+    #: Which start of the run this is (how often it had been resumed): every write
+    #: of the worker carries it, and one that a resumed start has replaced is refused.
+    generation: int = 0
 
 
 class BatchWritten(BaseModel):

@@ -184,7 +184,14 @@ def _run_to_end(context: RunContext, deps: Dependencies) -> Result:
         logger.exception("Sync run %s stopped unexpectedly", context.run_id)
         message = "The sync stopped unexpectedly; quote the reference if you report it."
         return _fail(context, _detail(ErrorCode.INTERNAL_ERROR, message), deps)
-    return execute(partial(deps.executors.run_succeed, run_id=context.run_id, now=deps.now()))
+    return execute(
+        partial(
+            deps.executors.run_succeed,
+            run_id=context.run_id,
+            generation=context.generation,
+            now=deps.now(),
+        )
+    )
 
 
 def _put_off(busy: SourceBusy, deps: Dependencies) -> Result:
@@ -218,7 +225,15 @@ def _fail(context: RunContext, detail: ErrorDetail, deps: Dependencies) -> Resul
     and cursor."""
     executors = deps.executors
     finish = executors.run_compensate if context.upload else executors.run_fail
-    finished = execute(partial(finish, run_id=context.run_id, error=detail, now=deps.now()))
+    finished = execute(
+        partial(
+            finish,
+            run_id=context.run_id,
+            generation=context.generation,
+            error=detail,
+            now=deps.now(),
+        )
+    )
     return Result.failure(detail) if finished.ok else finished
 
 
@@ -251,7 +266,8 @@ def _run(context: RunContext, deps: Dependencies) -> None:
         cursor=context.cursor,
     )
     units = {m.id: m.unit for m in deps.metrics.metrics_for_owner(owner_id=context.owner_id)}
-    execute(partial(deps.executors.run_mode, run_id=context.run_id, mode=mode.value)).unwrap()
+    held = {"run_id": context.run_id, "generation": context.generation}
+    execute(partial(deps.executors.run_mode, **held, mode=mode.value)).unwrap()
     attempt, fell_back = 1, False
     position = _Position(source)
     while True:
@@ -278,22 +294,20 @@ def _run(context: RunContext, deps: Dependencies) -> None:
                 "a full pull" if mode == Mode.FULL_PULL else "an incremental pull from the start"
             )
             note = f"The provider refused the stored cursor ({exc}); fell back to {again}."
-            execute(
-                partial(deps.executors.run_mode, run_id=context.run_id, mode=mode.value, note=note)
-            ).unwrap()
+            execute(partial(deps.executors.run_mode, **held, mode=mode.value, note=note)).unwrap()
         except TransientError as exc:
             if mode in ALL_OR_NOTHING or attempt >= deps.retry.attempts:
                 said = str(exc).rstrip(".")
                 tries = f" (tried {attempt} times)" if attempt > 1 else ""
                 raise _Failed(_detail(ErrorCode.INTERNAL_ERROR, f"{said}{tries}.")) from exc
             wait = deps.retry.delay(attempt, exc.retry_after, deps.jitter())
-            _wait_alive(context.run_id, wait, deps)
+            _wait_alive(context, wait, deps)
             attempt += 1
         except PermanentError as exc:
             raise _Failed(_detail(ErrorCode.BAD_REQUEST, str(exc))) from exc
 
 
-def _wait_alive(run_id: int, seconds: float, deps: Dependencies) -> None:
+def _wait_alive(context: RunContext, seconds: float, deps: Dependencies) -> None:
     """Sleep `seconds` in slices of at most `heartbeat_every`, beating after each, so
     a long backoff never looks like a dead worker."""
     left = seconds
@@ -305,7 +319,8 @@ def _wait_alive(run_id: int, seconds: float, deps: Dependencies) -> None:
         execute(
             partial(
                 deps.executors.run_heartbeat,
-                run_id=run_id,
+                run_id=context.run_id,
+                generation=context.generation,
                 now=now,
                 lease_until=deps.lease_until(now),
             )
@@ -338,6 +353,7 @@ def _write_all(
             partial(
                 deps.executors.batch_write,
                 run_id=context.run_id,
+                generation=context.generation,
                 rows=rows,
                 refused=IngestCounts(rejected=len(refused), rejections=refused),
                 cursor=batch.cursor,

@@ -41,11 +41,14 @@ def _run(run_id: int) -> SyncRun:
     return run
 
 
-def _running(run_id: int) -> SyncRun:
+def _running(run_id: int, generation: int | None = None) -> SyncRun:
     """The run, if it is still running here; a run reaped and handed to another
-    worker (or ended) is a Conflict, so a worker that was thought dead writes nothing."""
+    worker (or ended) is a Conflict, so a worker that was thought dead writes nothing.
+    `generation` is the start the writing worker holds (`RunContext.generation`): a
+    worker that paused past its heartbeat and woke after the run was started again
+    holds an older one. Only the reaper, which holds no start, writes without it."""
     run = _run(run_id)
-    if run.status != RunStatus.RUNNING:
+    if run.status != RunStatus.RUNNING or (generation is not None and generation != run.resumes):
         raise Conflict("This run is no longer running here; another worker has it.")
     return run
 
@@ -90,14 +93,17 @@ def run_start(
             upload=run.upload.name or None,
             pushed=run.mode == "push",
             correlation_id=run.correlation_id,
+            generation=run.resumes,
         )
     )
 
 
 @transaction.atomic(durable=True)
-def run_heartbeat(*, run_id: int, now: dt.datetime, lease_until: dt.datetime) -> Result:
+def run_heartbeat(
+    *, run_id: int, generation: int, now: dt.datetime, lease_until: dt.datetime
+) -> Result:
     """The run is alive: note it and extend its lease on the source."""
-    run = _running(run_id)
+    run = _running(run_id, generation)
     run.heartbeat = now
     run.save(update_fields=["heartbeat"])
     DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(leased_until=lease_until)
@@ -122,6 +128,7 @@ def run_defer(*, run_id: int, note: str, on_commit: Callable[[int], None]) -> Re
 def batch_write(
     *,
     run_id: int,
+    generation: int,
     rows: list[IngestRow],
     refused: IngestCounts,
     cursor: str | None,
@@ -133,7 +140,7 @@ def batch_write(
     """Write one batch of the run, add its counts to the run, move the progress, and
     (for pulls) store the cursor, so that a later run resumes after this batch. The
     batch is the run's heartbeat: its lease is extended to `lease_until`."""
-    run = _running(run_id)
+    run = _running(run_id, generation)
     source = run.source
     counts = ingest_rows(
         owner_id=source.owner_id,
@@ -181,8 +188,8 @@ def _finish(run: SyncRun, status: RunStatus, now: dt.datetime, **fields) -> None
 
 
 @transaction.atomic(durable=True)
-def run_mode(*, run_id: int, mode: str, note: str = "") -> Result:
-    run = _running(run_id)
+def run_mode(*, run_id: int, generation: int, mode: str, note: str = "") -> Result:
+    run = _running(run_id, generation)
     run.mode = mode
     run.note = note[:300] or run.note
     run.save(update_fields=["mode", "note"])
@@ -192,17 +199,20 @@ def run_mode(*, run_id: int, mode: str, note: str = "") -> Result:
 
 
 @transaction.atomic(durable=True)
-def run_succeed(*, run_id: int, now: dt.datetime) -> Result:
-    run = _running(run_id)
+def run_succeed(*, run_id: int, generation: int, now: dt.datetime) -> Result:
+    run = _running(run_id, generation)
     _finish(run, RunStatus.SUCCEEDED, now)
     return Result.success(run.id)
 
 
-def _ending(run_id: int, abandoned_before: dt.datetime | None, now: dt.datetime) -> SyncRun:
-    """The run to end: a running one; or, for the reaper (`abandoned_before`), one
-    still running whose heartbeat is older than that, whose dead task is settled."""
+def _ending(
+    run_id: int, generation: int | None, abandoned_before: dt.datetime | None, now: dt.datetime
+) -> SyncRun:
+    """The run to end: one running under the worker's `generation`; or, for the
+    reaper (`abandoned_before`), one still running whose heartbeat is older than that,
+    whose dead task is settled."""
     if abandoned_before is None:
-        return _running(run_id)
+        return _running(run_id, generation)
     run = _running(run_id)
     alive = run.heartbeat or run.started
     if alive is not None and alive >= abandoned_before:
@@ -230,10 +240,11 @@ def run_fail(
     run_id: int,
     error: ErrorDetail,
     now: dt.datetime,
+    generation: int | None = None,
     abandoned_before: dt.datetime | None = None,
 ) -> Result:
     """A failed pull keeps what it wrote and its cursor: the next run resumes."""
-    run = _ending(run_id, abandoned_before, now)
+    run = _ending(run_id, generation, abandoned_before, now)
     _finish(run, RunStatus.FAILED, now, **_error_fields(error))
     return Result.success(run.id)
 
@@ -262,7 +273,7 @@ def run_resume(
 ) -> Result:
     """Hand a run whose worker stopped back to the queue: it starts again where its
     committed batches leave it (its source's cursor). The source's lease is let go."""
-    run = _ending(run_id, abandoned_before, now)
+    run = _ending(run_id, None, abandoned_before, now)
     run.status, run.note = RunStatus.QUEUED, note[:300]
     run.resumes += 1
     run.save(update_fields=["status", "note", "resumes"])
@@ -279,11 +290,12 @@ def run_compensate(
     run_id: int,
     error: ErrorDetail,
     now: dt.datetime,
+    generation: int | None = None,
     abandoned_before: dt.datetime | None = None,
 ) -> Result:
     """Undo a failed import: remove the measurements it created and put back the
     values of those it changed (from their audit entries), in one transaction."""
-    run = _ending(run_id, abandoned_before, now)
+    run = _ending(run_id, generation, abandoned_before, now)
     made = Measurement.objects.filter(sync_run_id=run.id, created__gte=run.started)
     changed = AuditEntry.objects.filter(
         correlation_id=run.correlation_id, subject_type="measurement", action=Action.UPDATED

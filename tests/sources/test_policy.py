@@ -154,7 +154,7 @@ class FakeExecutors:
             )
         return Result.success(RunContext(**self.context, correlation_id=correlation_id))
 
-    def run_heartbeat(self, *, run_id, now, lease_until):
+    def run_heartbeat(self, *, run_id, generation, now, lease_until):
         self.calls.append(("beat",))
         self.leases.append(lease_until)
         return Result.success(run_id)
@@ -169,12 +169,12 @@ class FakeExecutors:
         self.errors.append(error)
         return Result.success(run_id)
 
-    def run_mode(self, *, run_id, mode, note=""):
+    def run_mode(self, *, run_id, generation, mode, note=""):
         self.calls.append(("mode", mode, note))
         return Result.success(run_id)
 
     def batch_write(
-        self, *, run_id, rows, refused, cursor, progress, keep_cursor, now, lease_until
+        self, *, run_id, generation, rows, refused, cursor, progress, keep_cursor, now, lease_until
     ):
         self.calls.append(("write", cursor, keep_cursor))
         self.leases.append(lease_until)
@@ -186,17 +186,17 @@ class FakeExecutors:
             raise self.write_error
         return Result.success(BatchWritten(counts=IngestCounts(created=len(rows)), cursor=cursor))
 
-    def run_succeed(self, *, run_id, now):
+    def run_succeed(self, *, run_id, generation, now):
         self.calls.append(("succeed",))
         self.nows.append(now)
         return Result.success(run_id)
 
-    def run_fail(self, *, run_id, error, now):
+    def run_fail(self, *, run_id, generation, error, now):
         self.calls.append(("fail", error.message))
         self.errors.append(error)
         return Result.success(run_id)
 
-    def run_compensate(self, *, run_id, error, now):
+    def run_compensate(self, *, run_id, generation, error, now):
         self.calls.append(("compensate", error.message))
         self.errors.append(error)
         return Result.success(run_id)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pydantic import BaseModel
 
+from config.envelope import Conflict
 from measurements.models import Measurement
 from sources import executors, selectors
 from sources.engine import BUSY_MESSAGE
@@ -181,9 +182,9 @@ def dead_run(source: DataSource, *, upload: bool = False, batches: int = 0) -> i
     context = executors.run_start(
         run_id=run_id, now=long_ago, correlation_id="dead-worker", lease_until=long_ago + STALE
     ).data
-    executors.run_mode(run_id=run_id, mode="file_import" if upload else "full_pull")
+    executors.run_mode(run_id=run_id, generation=0, mode="file_import" if upload else "full_pull")
     for batch in feed._batches(0):
-        write_batch(context, batch, long_ago, upload)
+        write_batch(context, batch, long_ago, upload).unwrap()
     return run_id
 
 
@@ -192,8 +193,9 @@ def write_batch(context, batch, when, upload):
     from measurements.orchestrators import prepare_rows
 
     rows, _ = prepare_rows(batch.items, {batch.items[0]["metric_id"]: "kg"})
-    executors.batch_write(
+    return executors.batch_write(
         run_id=context.run_id,
+        generation=context.generation,
         rows=rows,
         refused=IngestCounts(),
         cursor=batch.cursor,
@@ -201,7 +203,7 @@ def write_batch(context, batch, when, upload):
         keep_cursor=not upload,
         now=when,
         lease_until=when + STALE,
-    ).unwrap()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,6 +244,39 @@ def test_a_dead_import_that_cannot_be_replayed_is_undone_and_offers_retry(source
     assert run.status == RunStatus.COMPENSATED and run.can_retry
     assert "worker stopped" in run.error_message
     assert not Measurement.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_wakes_after_its_run_was_started_again_writes_nothing(source):
+    """A worker paused past the stale limit (not dead) whose run was reaped and started
+    by another worker: its next batch, heartbeat and ending are refused."""
+    feed = Feed(metric_of(source).id, batches=3)
+    first_batch, second_batch, _ = feed._batches(0)
+    run_id = queued_run(source)
+    long_ago = timezone.now() - 2 * STALE
+    paused = executors.run_start(
+        run_id=run_id, now=long_ago, correlation_id="paused", lease_until=long_ago + STALE
+    ).data
+    write_batch(paused, first_batch, long_ago, upload=False).unwrap()
+    assert reap_abandoned_runs(now=timezone.now(), enqueue=print, providers=registry(feed))
+    now = timezone.now()
+    again = executors.run_start(
+        run_id=run_id, now=now, correlation_id="again", lease_until=now + STALE
+    ).data
+    assert (paused.generation, again.generation) == (0, 1)
+
+    with pytest.raises(Conflict):
+        write_batch(paused, second_batch, now, upload=False)
+    with pytest.raises(Conflict):
+        executors.run_heartbeat(
+            run_id=run_id, generation=paused.generation, now=now, lease_until=now + STALE
+        )
+    with pytest.raises(Conflict):
+        executors.run_succeed(run_id=run_id, generation=paused.generation, now=now)
+    assert write_batch(again, second_batch, now, upload=False).ok
+    assert executors.run_succeed(run_id=run_id, generation=again.generation, now=now).ok
+    assert Measurement.objects.count() == 4
+    assert SyncRun.objects.get(id=run_id).created_count == 4
 
 
 @pytest.mark.django_db

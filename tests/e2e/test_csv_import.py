@@ -1,19 +1,15 @@
 """Importing a CSV in a real browser: upload, preview with the suggested mapping, import;
 the run's row follows the worker's progress by itself and stops polling at the end."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from measurements.models import Measurement
 from tests.factories import PASSWORD, MetricFactory, UserFactory
-from tests.sources.test_worker import WORKER, database_url
+from tests.processes import run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,22 +49,7 @@ def test_a_csv_is_previewed_imported_and_followed_to_its_end(live_server, page: 
 
         row = page.locator("table.runs tbody tr").first
         expect(row).to_contain_text("Queued")
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url(),
-            "MEDIA_ROOT": str(media),
-            "TASKS_BACKEND": settings.TASKS_BACKEND,
-        }
-        worker = subprocess.run(
-            [sys.executable, "manage.py", *WORKER[settings.TASKS_BACKEND]],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert worker.returncode == 0, worker.stderr
+        run_queued(media_root=media)
         expect(row).to_contain_text("Succeeded", timeout=10_000)
         expect(row).to_contain_text("30")
         expect(row).not_to_have_attribute("hx-trigger", "every 1s")

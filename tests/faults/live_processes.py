@@ -1,76 +1,15 @@
-"""Helpers of the fault tests: real processes (`manage.py` commands, gunicorn) on the
-test database, and the PostgreSQL side of a fault (cut connections, a database that
-refuses new ones), done from a separate connection to the server's `postgres`
-database so the test's own connection survives."""
+"""The PostgreSQL side of a fault (cut connections, a database that refuses new
+ones), done from a separate connection to the server's `postgres` database so the
+test's own connection survives. The processes the faults are done to are started
+with `tests.processes`."""
 
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 from django.db import connection
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def process_env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "SQLITE_PATH"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.settings",
-        DATABASE_URL=database_url(),
-        PYTHONUNBUFFERED="1",
-        LOG_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
-
-
-def start(command: list[str], log: Path, **extra_env: str) -> subprocess.Popen:
-    """Start `command` in the project's folder, its output going to `log`."""
-    with log.open("w", encoding="utf-8") as out:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=process_env(**extra_env), stdout=out, stderr=subprocess.STDOUT
-        )
-
-
-def manage(*args: str) -> list[str]:
-    return [sys.executable, "manage.py", *args]
-
-
-def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float, what: str, step=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Waited {timeout:g} s for {what}.")
-        time.sleep(step)
 
 
 @contextlib.contextmanager

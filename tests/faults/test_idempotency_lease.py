@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from api.models import IdempotencyRecord
 from measurements.models import Measurement
+from tests import processes
 from tests.api.conftest import token_for
 from tests.factories import MetricFactory, UserFactory
 from tests.faults import live_processes as live
@@ -41,17 +41,10 @@ def on_postgresql():
         pytest.skip("kills a process that writes to PostgreSQL")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    process = live.start(
+    port = processes.free_port()
+    process = processes.start(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi",
@@ -62,7 +55,7 @@ def server(tmp_path):
             "--timeout",
             "30",
         ],
-        log,
+        tmp_path / "gunicorn.log",
         DEBUG="0",
         DJANGO_HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1",
@@ -71,10 +64,10 @@ def server(tmp_path):
         LOG_LEVEL="WARNING",
     )
     base = f"http://127.0.0.1:{port}"
-    live.wait_until(lambda: answers(base), timeout=30, what="gunicorn to answer")
-    process.base, process.log = base, log
+    processes.wait_until(lambda: answers(base), timeout=30, what="gunicorn to answer")
+    process.base = base
     yield process
-    live.stop(process, timeout=20)
+    processes.stop(process, timeout=20)
 
 
 def answers(base: str) -> bool:
@@ -131,7 +124,7 @@ def test_a_request_killed_midway_is_done_once_by_a_resend_after_the_lease(server
 
     first = threading.Thread(target=lambda: _ignore_errors(send, server.base, token, body))
     first.start()
-    live.wait_until(
+    processes.wait_until(
         lambda: IdempotencyRecord.objects.filter(key=KEY).exists(),
         timeout=20,
         what="the first request to claim the key",

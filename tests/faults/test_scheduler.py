@@ -17,7 +17,7 @@ from django.utils import timezone
 from background.executors import chore_lease_take
 from background.models import ChoreLease
 from background.scheduler import CHORES
-from tests.faults import live_processes as live
+from tests import processes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,11 +65,12 @@ def test_two_scheduler_processes_run_each_chore_once_per_interval(tmp_path):
     intervals = [f"--interval={chore.name}={interval}" for chore in CHORES]
     logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
     schedulers = [
-        live.start(live.manage("scheduler", "--every", "0.1", *intervals), log) for log in logs
+        processes.start(processes.manage("scheduler", "--every", "0.1", *intervals), log)
+        for log in logs
     ]
     try:
         for log in logs:
-            live.wait_until(
+            processes.wait_until(
                 lambda log=log: "ticks every" in log.read_text(),
                 timeout=30,
                 what="both schedulers to start",
@@ -79,7 +80,7 @@ def test_two_scheduler_processes_run_each_chore_once_per_interval(tmp_path):
             assert scheduler.poll() is None, scheduler.args
     finally:
         for scheduler in schedulers:
-            live.stop(scheduler)
+            processes.stop(scheduler)
 
     starts = defaultdict(list)
     ran_in = defaultdict(set)

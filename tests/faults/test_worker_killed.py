@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -23,8 +22,8 @@ from sources.models import DataSource, RunStatus, SyncRun
 from sources.orchestrators import import_file
 from sources.recovery import reap_abandoned_runs
 from sources.tasks import run_sync
+from tests import processes
 from tests.factories import PASSWORD, MetricFactory
-from tests.sources.test_worker import ROOT, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,40 +41,17 @@ def big_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def worker(tmp_path, *extra: str, stale_after: int = 90) -> subprocess.Popen:
+def worker(media_root, log, *options: str, stale_after: int = 90) -> subprocess.Popen:
+    """A `db_worker` that keeps waiting for tasks, with a quick heartbeat."""
     connection.close()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(tmp_path),
-        "TASKS_BACKEND": "database",
-        "SYNC_STALE_AFTER_SECONDS": str(stale_after),
-        "SYNC_HEARTBEAT_SECONDS": "1",
-    }
-    command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", *extra]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    return processes.start(
+        processes.manage("db_worker", "--no-startup-delay", *options),
+        log,
+        MEDIA_ROOT=str(media_root),
+        TASKS_BACKEND="database",
+        SYNC_STALE_AFTER_SECONDS=str(stale_after),
+        SYNC_HEARTBEAT_SECONDS="1",
     )
-
-
-def wait_for(condition, *, timeout: float, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(autouse=True)
@@ -101,16 +77,19 @@ def test_a_worker_killed_mid_import_is_reaped_and_the_import_resumes_exactly_onc
     )
     assert queued.ok, queued.error
     run_id = queued.data
-    first = worker(tmp_path, "--interval", "0.1")
+    first = worker(tmp_path, tmp_path / "killed.log", "--interval", "0.1")
     try:
-        done = wait_for(
-            lambda: SyncRun.objects.filter(id=run_id, progress_done__gt=0).first(), timeout=60
+        done = processes.wait_until(
+            lambda: SyncRun.objects.filter(id=run_id, progress_done__gt=0).first(),
+            timeout=60,
+            what="the import to make progress",
+            step=0.05,
         )
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()
     finally:
-        stop(first)
+        processes.stop(first)
     run = SyncRun.objects.get(id=run_id)
     kept = Measurement.objects.filter(metric=metric).count()
     assert run.status == RunStatus.RUNNING and 0 < kept < ROWS, (run.status, kept)
@@ -126,14 +105,14 @@ def test_a_worker_killed_mid_import_is_reaped_and_the_import_resumes_exactly_onc
     dead_task = DBTaskResult.objects.get(status=TaskResultStatus.FAILED)
     assert dead_task.args_kwargs["args"] == [run_id]
 
-    second = worker(tmp_path, "--batch")
+    second = worker(tmp_path, tmp_path / "resumed.log", "--batch")
     try:
         second.wait(timeout=120)
     finally:
-        stop(second)
+        processes.stop(second)
     recovered = time.monotonic() - killed_at
     run.refresh_from_db()
-    assert run.status == RunStatus.SUCCEEDED, (run.error_message, second.stderr.read()[-2000:])
+    assert run.status == RunStatus.SUCCEEDED, (run.error_message, second.log.read_text()[-2000:])
     assert run.resumes == 1 and "resumed" in run.note
     stored = Measurement.objects.filter(metric=metric)
     ids = list(stored.values_list("external_id", flat=True))
@@ -168,15 +147,15 @@ def test_a_retry_while_a_dead_run_holds_the_lease_ends_visibly(client, tmp_path)
     posted = time.monotonic()
     assert client.post(f"/sources/runs/{dead.id}/retry/").status_code == 302
     retry = SyncRun.objects.exclude(id=dead.id).get()
-    process = worker(tmp_path, "--interval", "0.1", stale_after=2)
+    process = worker(tmp_path, tmp_path / "worker.log", "--interval", "0.1", stale_after=2)
     try:
-        ended = wait_for(
+        ended = processes.wait_until(
             lambda: SyncRun.objects.filter(id=retry.id, status__in=TERMINAL).first(),
             timeout=30,
-            every=0.1,
+            what="the retry to end",
         )
     finally:
-        stop(process)
+        processes.stop(process)
     took = time.monotonic() - posted
     assert ended.status == RunStatus.FAILED
     assert ended.error_message.startswith("Another run of this source was in progress")

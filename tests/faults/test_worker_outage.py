@@ -11,6 +11,7 @@ import pytest
 from django.tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from tests import processes
 from tests.faults import live_processes as live
 from tests.faults.worker_tasks import answer, hold
 
@@ -27,13 +28,12 @@ def on_postgresql():
 
 @pytest.fixture
 def worker(tmp_path):
-    log = tmp_path / "worker.log"
-    process = live.start(
-        live.manage("run_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"), log
+    process = processes.start(
+        processes.manage("run_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"),
+        tmp_path / "worker.log",
     )
-    process.log = log
     yield process
-    live.stop(process)
+    processes.stop(process)
 
 
 def status(result) -> str:
@@ -41,7 +41,7 @@ def status(result) -> str:
 
 
 def finished(result, timeout: float = 15) -> str:
-    return live.wait_until(
+    return processes.wait_until(
         lambda: status(result) if status(result) in FINISHED else None,
         timeout=timeout,
         what=f"task {result.id} to finish",
@@ -65,7 +65,7 @@ def test_connections_cut_while_the_worker_waits(worker):
 
 def test_connections_cut_while_a_job_runs(worker):
     held = hold.enqueue(2.0)
-    live.wait_until(
+    processes.wait_until(
         lambda: status(held) == TaskResultStatus.RUNNING, timeout=10, what="the job to start"
     )
     assert live.terminate_other_connections() >= 1
@@ -85,7 +85,7 @@ def test_a_database_that_refuses_connections_for_a_while(worker):
     assert finished(answer.enqueue("before")) == TaskResultStatus.SUCCESSFUL
     with live.refusing_connections():
         queued = answer.enqueue("queued during the outage")
-        live.wait_until(
+        processes.wait_until(
             lambda: "lost the database" in worker.log.read_text(),
             timeout=5,
             what="the worker to notice",

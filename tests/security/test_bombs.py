@@ -39,7 +39,8 @@ from sources.orchestrators import import_file
 from sources.providers.apple_health import TOKEN_TOO_LONG
 from sources.tasks import run_sync
 from tests.factories import MetricFactory
-from tests.sources.test_worker import CSV, ROOT, WORKER, database_url
+from tests.processes import ROOT, WORKER, manage, process_env
+from tests.sources.test_worker import CSV
 
 #: The most a worker may reach while refusing a bomb (a bare one is about 75 MB).
 WORKER_MEMORY_BOUND = 300 * 1024 * 1024
@@ -194,20 +195,12 @@ def run_worker(media: Path, log: Path) -> tuple[int, int, float]:
     seconds)."""
     connection.close()
     peak_file = log.with_suffix(".peak")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(media),
-        "TASKS_BACKEND": settings.TASKS_BACKEND,
-        "PEAK_FILE": str(peak_file),
-    }
-    env.pop("SQLITE_PATH", None)
-    command = [sys.executable, "-c", MEASURED, sys.executable, "manage.py"]
+    env = process_env(MEDIA_ROOT=str(media), PEAK_FILE=str(peak_file))
+    command = [sys.executable, "-c", MEASURED, *manage(*WORKER[settings.TASKS_BACKEND])]
     started = time.perf_counter()
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [*command, *WORKER[settings.TASKS_BACKEND]],
+            command,
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -7,17 +7,11 @@ a rejected row with its reason: never a 500, never a failed run, never a silent 
 and nothing of it is written."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -31,8 +25,8 @@ from sources.tasks import run_sync
 from sources.webhooks import signature
 from tests.api.conftest import ApiClient, token_for
 from tests.factories import MeasurementFactory, MetricFactory
+from tests.processes import run_queued
 
-ROOT = Path(__file__).resolve().parents[2]
 WHEN = "2026-11-20T07:00:00+00:00"
 HUGE = ["1e9999999", "-1e1000000", "1E+13", "1000000000000"]
 TINY = ["1e-999", "-1e-999", "0.0000001", "5e-7"]
@@ -277,39 +271,6 @@ def test_the_goals_api_refuses_with_a_field_error(api, field, number, words):
 # Imports, run by the worker process
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def run_worker(media_root: Path) -> str:
-    """Run what is queued in a worker process; its log."""
-    connection.close()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(media_root),
-        "TASKS_BACKEND": settings.TASKS_BACKEND,
-    }
-    command = {
-        "database": ["db_worker", "--batch", "--no-startup-delay"],
-        "redis": ["rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default"],
-    }[settings.TASKS_BACKEND]
-    worker = subprocess.run(
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert worker.returncode == 0, worker.stderr[-3000:]
-    return worker.stderr
-
-
 CSV_FILE = (
     "date,weight,unit\n"
     "2026-11-20 07:00,81.4,\n"
@@ -398,7 +359,7 @@ def test_imports_reject_the_bad_rows_and_finish(client, tmp_path):
         )
     assert delivered.status_code in {200, 202}, delivered.content
 
-    log = run_worker(tmp_path)
+    log = run_queued(media_root=tmp_path).stderr
 
     csv = SyncRun.objects.get(id=csv_run)
     assert csv.status == RunStatus.SUCCEEDED, csv.error_message

@@ -8,7 +8,6 @@ every `socket.connect` of the process (no monkeypatching)."""
 
 import contextlib
 import ipaddress
-import os
 import socket
 import socketserver
 import ssl
@@ -20,9 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.test import override_settings
 
 from measurements.models import Measurement
@@ -41,7 +38,7 @@ from sources.outbound import (
     permitted,
 )
 from tests.factories import MetricFactory
-from tests.sources.test_worker import ROOT, WORKER, database_url
+from tests.processes import free_port, run_queued
 
 GYM = (Path(__file__).parents[1] / "sources" / "files" / "gym.ics").read_bytes()
 FAST = Limits(deadline=5.0, read_timeout=2.0)
@@ -176,12 +173,6 @@ def third_site():
 def loopback_allowed():
     with override_settings(OUTBOUND_ALLOW_NETWORKS=["127.0.0.0/8"]):
         yield
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def resolving_to(*addresses: str):
@@ -717,24 +708,8 @@ def test_a_calendar_feed_on_loopback_fails_in_the_worker_and_writes_nothing(
         response = client.post("/sources/feeds/", feed_form(site.url(), metric))
     assert response.status_code == 302
     source = DataSource.objects.get(owner=metric.owner)
-    connection.close()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "TASKS_BACKEND": settings.TASKS_BACKEND,
-    }
-    env.pop("OUTBOUND_ALLOW_NETWORKS", None)
-    worker = subprocess.run(
-        [sys.executable, "manage.py", *WORKER[settings.TASKS_BACKEND]],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    worker = run_queued(OUTBOUND_ALLOW_NETWORKS=None)
 
-    assert worker.returncode == 0, worker.stderr
     run = SyncRun.objects.get(source=source)
     assert run.status == RunStatus.FAILED, worker.stderr[-2000:]
     assert "points to a private or local network" in run.error_message

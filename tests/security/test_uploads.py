@@ -12,9 +12,7 @@ streams. One test goes over real HTTP to gunicorn.
 import contextlib
 import http.client
 import io
-import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ from measurements.models import Measurement
 from sources.models import DataSource, SyncRun
 from sources.uploads import DRAIN_PAST_LIMIT, FORM_ALLOWANCE
 from tests.factories import MetricFactory
-from tests.sources.test_worker import ROOT, database_url
+from tests.processes import free_port, start, stop, wait_until
 
 LIMIT = 4096
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -199,39 +197,27 @@ def gunicorn(tmp_path):
     media, spool = tmp_path / "media", tmp_path / "spool"
     media.mkdir()
     spool.mkdir()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(media),
-        "TMPDIR": str(spool),
-        "UPLOAD_MAX_CSV_BYTES": str(LIMIT),
-    }
-    env.pop("SQLITE_PATH", None)
+    port = free_port()
     connection.close()
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
+    server = start(
         [GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        tmp_path / "gunicorn.log",
+        MEDIA_ROOT=str(media),
+        TMPDIR=str(spool),
+        UPLOAD_MAX_CSV_BYTES=str(LIMIT),
     )
+
+    def answers() -> bool:
+        assert server.poll() is None, f"gunicorn did not start: {server.log.read_text()[-2000:]}"
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return True
+        return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
+        wait_until(answers, timeout=30, what="gunicorn to start")
         yield port, (media, spool)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+        stop(server)
 
 
 @pytest.mark.django_db(transaction=True)

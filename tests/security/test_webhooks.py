@@ -4,9 +4,6 @@ nothing written; a genuine delivery is acknowledged with 202 and written by a re
 worker process."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +17,7 @@ from sources.models import RunStatus, SyncRun
 from sources.orchestrators import create_webhook_source
 from sources.webhooks import signature
 from tests.factories import MetricFactory
-from tests.sources.test_worker import ROOT, database_url
+from tests.processes import run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,21 +153,7 @@ def test_a_delivery_is_acknowledged_and_written_by_the_worker_process(hook, tmp_
     assert (run.status, run.mode) == (RunStatus.QUEUED, "push")
     assert not Measurement.objects.exists()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(tmp_path),
-        "TASKS_BACKEND": "database",
-    }
-    worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert worker.returncode == 0, worker.stderr[-2000:]
+    worker = run_queued(media_root=tmp_path, TASKS_BACKEND="database")
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, (run.error_message, worker.stderr[-2000:])
     assert list(Measurement.objects.values_list("external_id", flat=True)) == ["w-1"]

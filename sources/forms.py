@@ -124,6 +124,12 @@ class AppleHealthForm(UploadForm):
         "sleep": "Sleep (hours asleep)",
     }
 
+    DEVICES = {
+        "one": "One device a day (recommended)",
+        "all": "All devices added up",
+        "named": "Only the device named below",
+    }
+
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         for stream, label in self.STREAMS.items():
@@ -133,12 +139,39 @@ class AppleHealthForm(UploadForm):
                 label=label,
                 empty_label="— skip —",
             )
+        self.fields["devices"] = forms.ChoiceField(
+            choices=self.DEVICES.items(),
+            initial="one",
+            required=False,
+            label="Devices",
+            help_text="An iPhone and an Apple Watch worn together count the same steps. "
+            "With one device a day, each day's steps, distance and energy come from one "
+            "device: the one that recorded most that day (the Watch when they tie). "
+            "Sleep is one value a night, dated on the morning you woke, counting "
+            "time asleep (not in bed or awake); where two devices overlap, the Watch counts.",
+        )
+        self.fields["device"] = forms.CharField(
+            required=False,
+            max_length=200,
+            label="Device name (optional)",
+            help_text="As the Health app names it, such as “Anna's Apple Watch” (Health → "
+            "Steps → Data Sources & Access).",
+        )
 
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(stream) for stream in self.STREAMS):
             raise forms.ValidationError("Choose a metric for at least one kind of record.")
+        if cleaned.get("devices") == "named" and not cleaned.get("device"):
+            self.add_error("device", "Name the device to read, or choose another option.")
         return cleaned
 
     def metrics(self) -> dict[str, int]:
         return {s: self.cleaned_data[s].id for s in self.STREAMS if self.cleaned_data.get(s)}
+
+    def settings(self) -> dict:
+        """The provider's settings: the metrics, and which devices to read."""
+        devices = self.cleaned_data.get("devices") or "one"
+        if devices == "named":
+            return {"metrics": self.metrics(), "sources": [self.cleaned_data["device"]]}
+        return {"metrics": self.metrics(), "devices": devices}

@@ -292,7 +292,7 @@ def _apple_health_import(request):
             actor_id=request.user.id,
             provider_key="apple_health",
             name=f"Apple Health: {upload.name}"[:80],
-            settings={"metrics": form.metrics()},
+            settings=form.settings(),
             upload=upload,
             now=timezone.now(),
             enqueue=run_sync.enqueue,

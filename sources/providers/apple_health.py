@@ -7,17 +7,42 @@ entry is decompressed as it is read, never extracted, and the XML is fed to expa
 chunks, keeping nothing but the attributes of the records it hands on (no tree, no
 text), so memory stays flat however many gigabytes the export holds.
 
-What the provider does to a record of a mapped type:
+What the provider makes of the records of a mapped type, so that a day reads as the
+Health app shows it:
 
-- value: Apple's value, as text; for sleep (asleep stages only: in bed and awake are
-  skipped) the hours from startDate to endDate.
-- unit: Apple's unit, spelled as pint spells it where they differ (`APPLE_UNITS`):
-  "Cal" is "kcal", "st" is "stone"; a count is "" (the metric's own unit).
-- measured_at: startDate ("2026-11-20 07:01:00 +0100") as ISO 8601 with its offset.
-- note: the sourceName (the app or device that recorded it).
-- external_id: "ah-" + sha1 of type|startDate|endDate|value|sourceName, so that
-  importing a newer export creates only what is new (the writer upserts by it).
-  Apple repeats identical records at times; within a batch they are handed on once.
+- Body weight: one measurement a record. value: Apple's value, as text; unit:
+  Apple's unit, spelled as pint spells it where they differ (`APPLE_UNITS`): "Cal"
+  is "kcal", "st" is "stone"; a count is "" (the metric's own unit); measured_at:
+  startDate ("2026-11-20 07:01:00 +0100") as ISO 8601 with its offset; note: the
+  sourceName (the app or device that recorded it); external_id: "ah-" + sha1 of
+  type|startDate|endDate|value|sourceName, so that importing a newer export creates
+  only what is new (the writer upserts by it). Apple repeats identical records at
+  times; within a batch they are handed on once.
+- Steps, distance and active energy (`DAILY`): one measurement a day, the day of
+  each record's startDate in its own offset. An iPhone and a Watch worn together
+  both count the same steps, and the Health app shows each interval from one source
+  only, so by default (`devices` "one") a day's value is the sum of one device's
+  records: the device with the most records that day (the one worn or carried
+  longest), an Apple Watch when they tie. `devices` "all" adds every device up;
+  `sources` takes only the named ones. measured_at: the day's noon in the records'
+  offset, or its last record when that is earlier (a day still under way);
+  external_id "ah-<stream>-<date>", so a later export with more of the day updates it.
+- Sleep: one measurement a night, in hours asleep (the asleep stages, `ASLEEP`; in
+  bed and awake are not counted), dated on the morning it ends: a stage belongs to
+  the night that ends on the date it would have 6 hours after it starts (a night runs
+  from 6 pm to 6 pm, in the record's own offset), and measured_at is the end of the
+  night's last asleep stage. Stages of two devices that overlap are counted once:
+  the preferred device (an Apple Watch, else the one with the most records that
+  night) counts in full, and another only where no asleep or awake stage of a
+  preferred one covers the time (in bed, as an iPhone writes from its bedtime,
+  covers nothing). Hours are real elapsed time, so the night the clocks change is
+  neither an hour short nor long. external_id "ah-sleep-night-<date>".
+- A record of a daily stream whose time or value cannot be read is handed on
+  alone, so that the import rejects it with its reason; a sleep record without a
+  positive span is skipped.
+
+What is summed is kept as the file streams, per day, night and device: bounded by
+`apple_health_days.MAX_TALLIES` (years of exports need a few tens of thousands).
 
 Only records directly under <HealthData> are read: Apple repeats the records of a
 correlation (blood pressure, food) at the top level.
@@ -49,18 +74,24 @@ Safety and Apple's quirks:
 import datetime as dt
 import hashlib
 import re
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Literal
 from xml.parsers import expat
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .apple_health_days import Tallies, Total, moment, number
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .common import upload_size
-from .limits import max_compression_ratio, max_unpacked_bytes, size_in_words
+from .limits import (
+    check_zip_directory,
+    max_compression_ratio,
+    max_unpacked_bytes,
+    size_in_words,
+)
 from .registry import register
 
 #: Items per batch (the ingest limit is `measurements.contracts.MAX_BATCH`).
@@ -76,7 +107,13 @@ STREAMS: dict[str, str] = {
 }
 SLEEP = STREAMS["sleep"]
 #: Sleep values that count as asleep ("…Asleep" before iOS 16; the stages since).
-ASLEEP_PREFIX = "HKCategoryValueSleepAnalysisAsleep"
+ASLEEP = frozenset(
+    f"HKCategoryValueSleepAnalysis{stage}"
+    for stage in ("Asleep", "AsleepCore", "AsleepDeep", "AsleepREM", "AsleepUnspecified")
+)
+IN_BED = "HKCategoryValueSleepAnalysisInBed"
+#: Streams whose records are summed into one value a day.
+DAILY = ("steps", "walking_running_distance", "active_energy")
 
 #: Apple's unit names → the names `measurements.units` (pint) knows; "" is the
 #: metric's own unit. Units not listed (kg, lb, km, mi, m, kcal, kJ…) pass as they are.
@@ -101,6 +138,10 @@ _READ_SIZE = 64 * 1024
 #: refused, checked after each chunk of `_READ_SIZE`. Apple's longest tags hold a few
 #: hundred bytes.
 MAX_TOKEN_BYTES = 64 * 1024
+#: The longest the parser reads without handing on a batch: then it hands on an empty
+#: one, which the sync engine writes as the run's heartbeat (a long stretch of records
+#: that feed no metric must not look like a dead worker to the reaper).
+KEEPALIVE_SECONDS = 5.0
 #: How deep elements may nest (Apple's go four deep).
 MAX_DEPTH = 32
 #: How many different element and attribute names a file may use: the parser keeps
@@ -133,9 +174,12 @@ class AppleHealthSettings(BaseModel):
     #: Stream name (a key of `STREAMS`) → metric id.
     metrics: dict[str, int] = Field(min_length=1)
     #: Only records from these sources (Apple's sourceName, such as "Anna's Apple
-    #: Watch"); empty: all. An iPhone and a Watch both count steps, and the export
-    #: holds both: taking one of them avoids counting a step twice.
+    #: Watch"); empty: all.
     sources: list[str] = Field(default_factory=list)
+    #: How the devices of a day (or night) combine: "one" takes one device a day
+    #: per stream (see the module's docstring), since an iPhone and a Watch worn
+    #: together both count the same steps; "all" adds them up.
+    devices: Literal["one", "all"] = "one"
 
     @field_validator("metrics")
     @classmethod
@@ -172,22 +216,6 @@ def iso_time(text: str | None) -> str | None:
     except ValueError:
         return None
     return moment.isoformat() if moment.tzinfo is not None else None
-
-
-def sleep_hours(start: str | None, end: str | None) -> str | None:
-    """The hours between two ISO times, to the second, or None when they cannot be
-    read or do not make a positive span."""
-    if start is None or end is None:
-        return None
-    try:
-        span = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
-    except ValueError:  # a date that does not exist ("2026-02-30")
-        return None
-    seconds = span.total_seconds()
-    if seconds <= 0:
-        return None
-    hours = (Decimal(int(seconds)) / 3600).quantize(Decimal("0.000001"))
-    return format(hours.normalize(), "f")
 
 
 def stable_id(kind: str, start: str, end: str, value: str, source_name: str) -> str:
@@ -480,42 +508,95 @@ class _RecordReader:
 
 class _Items:
     """Turns the attributes of a record into an item in the batch-ingest shape, or
-    None for a record that feeds no metric."""
+    adds it to the day or night it counts for (see the module's docstring); None for
+    a record that feeds no metric. `totals` are the days and nights, once all is read."""
 
     def __init__(self, settings: AppleHealthSettings):
         self.metric_of = {STREAMS[stream]: metric for stream, metric in settings.metrics.items()}
-        self.sources = frozenset(settings.sources)
+        self.stream_of = {kind: stream for stream, kind in STREAMS.items()}
+        self.sources = frozenset(_name_key(name) for name in settings.sources)
+        self.tallies = Tallies(all_devices=settings.devices == "all")
 
     def item(self, record: dict[str, str]) -> dict[str, Any] | None:
         kind = record.get("type")
-        metric_id = self.metric_of.get(kind)
-        if metric_id is None:
+        if kind not in self.metric_of:
             return None
-        source_name = record.get("sourceName", "")
-        if self.sources and source_name not in self.sources:
+        if self.sources and _name_key(record.get("sourceName", "")) not in self.sources:
             return None
+        if kind == SLEEP:
+            self._add_to_night(record)
+            return None
+        if self.stream_of[kind] in DAILY:
+            return self._add_to_day(record)
+        return self._one(record)
+
+    def totals(self) -> Iterator[dict[str, Any]]:
+        """An item per day of each daily stream and per night of sleep."""
+        named: set[tuple[str, dt.date]] = set()
+        for total in self.tallies.days():
+            external_id = f"ah-{total.key}-{total.day.isoformat()}"
+            if (total.key, total.day) in named:  # a second unit the same day
+                external_id += f"-{total.unit or 'count'}"
+            named.add((total.key, total.day))
+            yield self._total(total, STREAMS[total.key], external_id)
+        for total in self.tallies.nights():
+            yield self._total(total, SLEEP, f"ah-sleep-night-{total.day.isoformat()}")
+
+    def _add_to_night(self, record: dict[str, str]) -> None:
+        """Stages without a positive span are skipped."""
+        start = moment(iso_time(record.get("startDate")))
+        end = moment(iso_time(record.get("endDate")))
+        if start is None or end is None or end <= start:
+            return
+        value = record.get("value")
+        self.tallies.add_to_night(
+            record, start, end, asleep=value in ASLEEP, in_bed=value == IN_BED
+        )
+
+    def _add_to_day(self, record: dict[str, str]) -> dict[str, Any] | None:
+        """None once counted; the record alone when its time or value cannot be
+        read, for the import to reject with its reason."""
+        start = moment(iso_time(record.get("startDate")))
+        value = number(record.get("value"))
+        if start is None or value is None:
+            return self._one(record)
+        stream = self.stream_of[record["type"]]
+        self.tallies.add_to_day(record, stream, _unit(record), start, value)
+        return None
+
+    def _one(self, record: dict[str, str]) -> dict[str, Any]:
+        kind, source_name = record["type"], record.get("sourceName", "")
         start, end = record.get("startDate", ""), record.get("endDate", "")
         raw_value = record.get("value", "")
-        measured_at = iso_time(start)
-        if kind == SLEEP:
-            if not raw_value.startswith(ASLEEP_PREFIX):
-                return None
-            value = sleep_hours(measured_at, iso_time(end))
-            if value is None:
-                return None
-            unit = "h"
-        else:
-            value = raw_value
-            apple_unit = record.get("unit", "")
-            unit = APPLE_UNITS.get(apple_unit, apple_unit)
         return {
-            "metric_id": metric_id,
-            "value": value,
-            "unit": unit,
-            "measured_at": measured_at,
+            "metric_id": self.metric_of[kind],
+            "value": raw_value,
+            "unit": _unit(record),
+            "measured_at": iso_time(start),
             "note": source_name[:500],
             "external_id": stable_id(kind, start, end, raw_value, source_name),
         }
+
+    def _total(self, total: Total, kind: str, external_id: str) -> dict[str, Any]:
+        return {
+            "metric_id": self.metric_of[kind],
+            "value": format(total.value.normalize(), "f"),
+            "unit": total.unit,
+            "measured_at": total.measured_at.isoformat(),
+            "note": ", ".join(total.sources)[:500],
+            "external_id": external_id,
+        }
+
+
+def _name_key(name: str) -> str:
+    """A device's name as compared with a typed one: the Health app writes a curly
+    apostrophe (U+2019), a keyboard often a straight one."""
+    return " ".join(name.replace("\u2019", "'").replace("\u2018", "'").casefold().split())
+
+
+def _unit(record: dict[str, str]) -> str:
+    apple_unit = record.get("unit", "")
+    return APPLE_UNITS.get(apple_unit, apple_unit)
 
 
 # The provider -------------------------------------------------------------------------
@@ -537,6 +618,7 @@ class AppleHealthExport(Provider):
         if _sniff(upload) == "xml":
             yield from self._batches(settings, _Unpacked(upload), _XmlProgress(upload))
             return
+        check_zip_directory(upload)
         try:
             archive = zipfile.ZipFile(upload)
         except (zipfile.BadZipFile, EOFError) as exc:
@@ -570,10 +652,16 @@ class AppleHealthExport(Provider):
     ) -> Iterator[Batch]:
         feed = _Feed(raw)
         progress.feed = feed
-        convert = _Items(settings).item
+        reader = _Items(settings)
+        convert = reader.item
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
+        beat_due = time.monotonic() + KEEPALIVE_SECONDS
         for record in _records(feed):
+            if time.monotonic() >= beat_due:
+                # Nothing handed on for a while: an empty batch is the run's heartbeat.
+                yield Batch(items=[], progress=progress.now())
+                beat_due = time.monotonic() + KEEPALIVE_SECONDS
             progress.records += 1
             item = convert(record)
             if item is None or item["external_id"] in seen:
@@ -583,6 +671,11 @@ class AppleHealthExport(Provider):
             if len(items) == BATCH_SIZE:
                 yield Batch(items=items, progress=progress.now())
                 items, seen = [], set()
+        for item in reader.totals():
+            items.append(item)
+            if len(items) == BATCH_SIZE:
+                yield Batch(items=items, progress=progress.now())
+                items = []
         if items:
             yield Batch(items=items, progress=progress.now(finished=True))
 

@@ -1,12 +1,15 @@
 """The Apple Health export provider: a sample export.xml with Apple's DOCTYPE (and one
 with the broken DTD of export version 12) in tests/sources/files, zips built around it
-here, read as streams into batches in the batch-ingest shape; XML that would attack a
+here, read as streams into batches in the batch-ingest shape; days and nights as the
+Health app shows them, from an export of an iPhone and a Watch worn together across
+the night the clocks go back (apple_health_two_devices.xml); XML that would attack a
 parser refused; and memory that stays flat however big the export is.
 
-Measured (this machine, Python 3.12, expat 2.5.0, 100,000 step records each with a
+Measured (this machine, Python 3.12, expat 2.5.0, 100,000 records each with a
 MetadataEntry, ~39 MB): about 150,000 records/s without tracemalloc (the
 ElementTree-based parser before it: about 95,000), 18,000-25,000 under it; tracemalloc
-peak about 2.7 MB. Run
+peak about 2.7 MB. Summing steps into days costs about what one item a record does.
+Run
 `pytest tests/sources/test_apple_health.py -k "memory or throughput" -s` to see it again.
 """
 
@@ -20,11 +23,13 @@ import xml.etree.ElementTree as StdlibElementTree
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import defusedxml
 import defusedxml.ElementTree
 import pytest
 from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -33,7 +38,7 @@ from measurements.orchestrators import prepare_rows
 from measurements.units import convert
 from sources.models import DataSource, RunStatus, SyncRun
 from sources.orchestrators import sync
-from sources.providers import Capability, PermanentError, Source, get
+from sources.providers import Capability, PermanentError, Source, apple_health_days, get
 from sources.providers.apple_health import (
     BATCH_SIZE,
     ENTITIES,
@@ -49,11 +54,16 @@ from sources.providers.apple_health import (
     iso_time,
     stable_id,
 )
+from sources.providers.apple_health_days import TOO_MANY_TALLIES, merged, outside
 from tests.factories import MetricFactory
 
 FILES = Path(__file__).parent / "files"
 SAMPLE = FILES / "apple_health_export.xml"
 SAMPLE_V12 = FILES / "apple_health_export_v12.xml"
+#: Europe/Berlin, 23 to 28 October 2026 (the clocks go back at 03:00 on the 25th):
+#: an iPhone and an Apple Watch counting the same walks, the Watch's sleep stages
+#: (and, one night, Sleep Cycle's over them), the iPhone's time in bed.
+TWO_DEVICES = FILES / "apple_health_two_devices.xml"
 EVERY_STREAM = {
     "body_mass": 1,
     "steps": 2,
@@ -64,6 +74,8 @@ EVERY_STREAM = {
 #: The metrics' own units, for `prepare_rows`.
 UNITS = {1: "kg", 2: "steps", 3: "km", 4: "kcal", 5: "h"}
 STEPS = STREAMS["steps"]
+BODY_MASS = STREAMS["body_mass"]
+SLEEP = STREAMS["sleep"]
 WATCH = "Anna\u2019s Apple Watch"
 PHONE = "Anna\u2019s iPhone"
 
@@ -80,6 +92,14 @@ def batches(path: Path, metrics=None, **fields):
 
 def items(path: Path, metrics=None, **fields) -> list[dict]:
     return [item for batch in batches(path, metrics, **fields) for item in batch.items]
+
+
+def values(path: Path, stream: str, **fields) -> dict[str, tuple[str, str, str]]:
+    """external id → (value, measured_at, note) of one stream's items."""
+    return {
+        item["external_id"]: (item["value"], item["measured_at"], item["note"])
+        for item in items(path, {stream: 1}, **fields)
+    }
 
 
 def refusal(path: Path, metrics=None) -> str:
@@ -120,9 +140,10 @@ def export(records: str, *, prolog: str = "") -> bytes:
     ).encode()
 
 
-def steps_export(path: Path, count: int) -> Path:
-    """An export of `count` step records (each with a MetadataEntry, as Apple writes
-    many) and, every tenth, an unmapped heart rate record; written as it goes."""
+def steps_export(path: Path, count: int, kind: str = STEPS) -> Path:
+    """An export of `count` step records, one every 10 minutes (each with a
+    MetadataEntry, as Apple writes many), or records of another `kind`, and, every
+    tenth, an unmapped heart rate record; written as it goes."""
     start = dt.datetime(2020, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     with path.open("w", encoding="utf-8") as out:
         out.write(SAMPLE.read_text(encoding="utf-8").split("<HealthData", 1)[0])
@@ -130,7 +151,7 @@ def steps_export(path: Path, count: int) -> Path:
         for number in range(count):
             moment = (start + dt.timedelta(minutes=10 * number)).strftime("%Y-%m-%d %H:%M:%S %z")
             out.write(
-                f' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="{PHONE}" '
+                f' <Record type="{kind}" sourceName="{PHONE}" '
                 f'sourceVersion="18.1" device="&lt;&lt;HKDevice: 0x280a1b2d0&gt;, '
                 f'name:iPhone&gt;" unit="count" creationDate="{moment}" '
                 f'startDate="{moment}" endDate="{moment}" value="{number % 900 + 1}">\n'
@@ -215,16 +236,15 @@ def test_records_of_mapped_types_become_items():
         (1, "81.4", "kg", "2026-11-20T07:01:00+01:00", "Health"),
         # The second of two identical records is handed on once.
         (1, "179.2", "lb", "2026-11-21T07:15:00-05:00", "Withings"),
-        (2, "1032", "", "2026-11-20T08:09:14+01:00", PHONE),
-        (2, "1011", "", "2026-11-20T08:09:02+01:00", WATCH),
-        (3, "0.78312", "km", "2026-11-20T08:09:14+01:00", PHONE),
-        (4, "41.25", "kcal", "2026-11-20T08:09:02+01:00", WATCH),
-        (5, "2.5", "h", "2026-11-19T23:02:00+01:00", WATCH),
-        (5, "0.758333", "h", "2026-11-20T01:32:00+01:00", WATCH),
-        (5, "0.75", "h", "2026-11-20T02:25:00+01:00", WATCH),
-        (5, "7.5", "h", "2021-03-01T23:00:00+01:00", "AutoSleep"),
         # Once, although the blood pressure correlation holds it too.
         (1, "81.2", "kg", "2026-11-20T07:04:00+01:00", "Withings"),
+        # Then, once the file is read, the days (dated at their last record, before
+        # noon) and the nights (at the end of their last asleep stage).
+        (4, "41.25", "kcal", "2026-11-20T08:09:02+01:00", WATCH),
+        (2, "1011", "", "2026-11-20T08:09:02+01:00", WATCH),  # not the iPhone's 1032 too
+        (3, "0.78312", "km", "2026-11-20T08:09:14+01:00", PHONE),
+        (5, "7.5", "h", "2021-03-02T06:30:00+01:00", "AutoSleep"),
+        (5, "4.008333", "h", "2026-11-20T03:10:00+01:00", WATCH),
     ]
     assert all(
         set(item) == {"metric_id", "value", "unit", "measured_at", "note", "external_id"}
@@ -232,7 +252,7 @@ def test_records_of_mapped_types_become_items():
     )
 
 
-def test_external_ids_derive_from_the_record():
+def test_external_ids_derive_from_the_record_or_its_day():
     first = items(SAMPLE)[0]
     assert re.fullmatch(r"ah-[0-9a-f]{20}", first["external_id"])
     assert first["external_id"] == stable_id(
@@ -244,6 +264,13 @@ def test_external_ids_derive_from_the_record():
     )
     ids = [item["external_id"] for item in items(SAMPLE)]
     assert len(set(ids)) == len(ids)
+    assert ids[3:] == [
+        "ah-active_energy-2026-11-20",
+        "ah-steps-2026-11-20",
+        "ah-walking_running_distance-2026-11-20",
+        "ah-sleep-night-2021-03-02",
+        "ah-sleep-night-2026-11-20",
+    ]
 
 
 def test_ids_are_stable_so_a_newer_export_adds_only_what_is_new(tmp_path):
@@ -270,18 +297,18 @@ def test_an_id_does_not_depend_on_the_metric_a_stream_feeds():
 
 def test_unmapped_types_and_streams_are_skipped():
     read = items(SAMPLE, {"steps": 7})
-    assert [(item["metric_id"], item["value"]) for item in read] == [(7, "1032"), (7, "1011")]
+    assert [(item["metric_id"], item["value"]) for item in read] == [(7, "1011")]
     assert items(SAMPLE, {"walking_running_distance": 3})[0]["value"] == "0.78312"
 
 
 def test_sleep_counts_the_asleep_stages_in_hours_not_in_bed_or_awake():
-    read = items(SAMPLE, {"sleep": 5})
-    assert [(item["value"], item["unit"]) for item in read] == [
-        ("2.5", "h"),  # core
-        ("0.758333", "h"),  # deep, 01:32:00 to 02:17:30
-        ("0.75", "h"),  # REM
-        ("7.5", "h"),  # "Asleep", as written before iOS 16
-    ]
+    """Core 23:02-01:32 (across midnight), deep 01:32-02:17:30, awake, REM
+    02:25-03:10: one night, on the morning it ends; the iPhone's 8 h 15 min in
+    bed are not sleep."""
+    assert values(SAMPLE, "sleep") == {
+        "ah-sleep-night-2021-03-02": ("7.5", "2021-03-02T06:30:00+01:00", "AutoSleep"),
+        "ah-sleep-night-2026-11-20": ("4.008333", "2026-11-20T03:10:00+01:00", WATCH),
+    }
 
 
 def test_sleep_without_a_positive_span_is_skipped(tmp_path):
@@ -300,11 +327,194 @@ def test_sleep_without_a_positive_span_is_skipped(tmp_path):
 
 
 def test_only_the_chosen_sources_when_some_are_chosen():
-    read = items(SAMPLE, {"steps": 2, "active_energy": 4}, sources=[WATCH])
-    assert [(item["value"], item["note"]) for item in read] == [
-        ("1011", WATCH),
-        ("41.25", WATCH),
+    read = items(SAMPLE, {"steps": 2, "walking_running_distance": 3}, sources=[WATCH])
+    assert [(item["value"], item["note"]) for item in read] == [("1011", WATCH)]
+    read = items(SAMPLE, {"steps": 2}, sources=[PHONE])
+    assert [(item["value"], item["note"]) for item in read] == [("1032", PHONE)]
+
+
+# Days and nights, as the Health app shows them -------------------------------------------------
+
+NIGHTS = {
+    # Core from 23:10 on the 23rd: the stage before midnight is part of this night.
+    "ah-sleep-night-2026-10-24": ("7", "2026-10-24T06:20:00+02:00", WATCH),
+    # 23:40 CEST to 07:20 CET is 8 h 40 min, not the 7 h 40 min the clock shows;
+    # less 15 min awake. Sleep Cycle's record over it counts nothing more.
+    "ah-sleep-night-2026-10-25": ("8.416667", "2026-10-25T07:20:00+01:00", WATCH),
+    "ah-sleep-night-2026-10-26": ("7.5", "2026-10-26T06:35:00+01:00", WATCH),
+    # The Watch was charging: Sleep Cycle's night, not the iPhone's time in bed.
+    "ah-sleep-night-2026-10-27": ("7.5", "2026-10-27T06:50:00+01:00", "Sleep Cycle"),
+}
+
+
+def device_days(kind: str) -> dict[str, dict[str, Decimal]]:
+    """Each device's own sum per day (of startDate) of one type, read from the file
+    with another parser."""
+    days: dict[str, dict[str, Decimal]] = {}
+    for element in defusedxml.ElementTree.parse(TWO_DEVICES).getroot().findall("Record"):
+        if element.get("type") == kind:
+            own = days.setdefault(element.get("sourceName"), {})
+            day = element.get("startDate")[:10]
+            own[day] = own.get(day, Decimal(0)) + Decimal(element.get("value"))
+    return days
+
+
+def test_the_two_device_export_is_shaped_as_a_real_one():
+    text = TWO_DEVICES.read_text(encoding="utf-8")
+    assert "<!DOCTYPE HealthData [" in text and "<!ATTLIST Record" in text
+    records = defusedxml.ElementTree.parse(TWO_DEVICES).getroot().findall("Record")
+    assert {r.get("sourceName") for r in records} == {PHONE, WATCH, "Sleep Cycle", "Health"}
+    offsets = {r.get("startDate")[-5:] for r in records}
+    assert offsets == {"+0200", "+0100"}
+    # Read by the day each stage starts, the first night would fall on two days.
+    stages = [r for r in records if r.get("type") == SLEEP and r.get("sourceName") == WATCH]
+    assert {r.get("startDate")[:10] for r in stages[:6]} == {"2026-10-23", "2026-10-24"}
+
+
+def test_each_nights_sleep_is_one_value_on_the_morning_it_ends():
+    assert values(TWO_DEVICES, "sleep") == NIGHTS
+
+
+def test_steps_per_day_are_one_devices():
+    """The device that recorded most that day: the Watch, worn with the iPhone, on
+    three days (the iPhone counted about as many steps: added up they would be twice
+    what the Health app shows); the iPhone alone while the Watch charged."""
+    read = values(TWO_DEVICES, "steps")
+    assert read == {
+        "ah-steps-2026-10-24": ("6636", "2026-10-24T12:00:00+02:00", WATCH),
+        # 30 + 25 steps in the hour from 02:00 that happened twice, both counted.
+        "ah-steps-2026-10-25": ("7545", "2026-10-25T12:00:00+01:00", WATCH),
+        # With a record from 23:55 to 00:05: counted on the day it starts.
+        "ah-steps-2026-10-26": ("6505", "2026-10-26T12:00:00+01:00", WATCH),
+        "ah-steps-2026-10-27": ("5250", "2026-10-27T12:00:00+01:00", PHONE),
+    }
+    own = device_days(STEPS)
+    for external_id, (value, _, device) in read.items():
+        assert Decimal(value) == own[device][external_id.removeprefix("ah-steps-")]
+    assert own[PHONE]["2026-10-24"] + own[WATCH]["2026-10-24"] == 13238
+
+
+def test_distance_and_energy_are_one_devices_too():
+    assert values(TWO_DEVICES, "walking_running_distance") == {
+        "ah-walking_running_distance-2026-10-24": ("2.00709", "2026-10-24T12:00:00+02:00", WATCH)
+    }
+    assert values(TWO_DEVICES, "active_energy") == {
+        "ah-active_energy-2026-10-24": ("79.75", "2026-10-24T12:00:00+02:00", WATCH)
+    }
+    assert items(TWO_DEVICES, {"active_energy": 4})[0]["unit"] == "kcal"
+
+
+def test_all_devices_added_up_when_asked():
+    steps = values(TWO_DEVICES, "steps", devices="all")
+    assert {key: value for key, (value, _, _) in steps.items()} == {
+        "ah-steps-2026-10-24": "13238",
+        "ah-steps-2026-10-25": "15088",
+        "ah-steps-2026-10-26": "13005",
+        "ah-steps-2026-10-27": "5250",
+    }
+    assert steps["ah-steps-2026-10-24"][2] == f"{WATCH}, {PHONE}"
+    # Sleep is never added up: all devices' stages are joined, so Sleep Cycle's
+    # record fills the Watch's 15 minutes awake, and nothing counts twice.
+    sleep = values(TWO_DEVICES, "sleep", devices="all")
+    assert sleep["ah-sleep-night-2026-10-25"][0] == "8.666667"
+    assert sleep["ah-sleep-night-2026-10-24"] == NIGHTS["ah-sleep-night-2026-10-24"]
+
+
+def test_one_device_by_name_however_its_apostrophe_is_typed():
+    steps = values(TWO_DEVICES, "steps", sources=["anna's iphone"])
+    assert {key: value for key, (value, _, _) in steps.items()} == {
+        "ah-steps-2026-10-24": "6602",
+        "ah-steps-2026-10-25": "7543",
+        "ah-steps-2026-10-26": "6500",
+        "ah-steps-2026-10-27": "5250",
+    }
+    assert values(TWO_DEVICES, "sleep", sources=[PHONE]) == {}
+
+
+def test_overlapping_sleep_from_two_apps_is_counted_once(tmp_path):
+    """The app ranked first counts in full; the other only outside its records."""
+    path = tmp_path / "export.xml"
+    path.write_bytes(
+        export(
+            record(
+                SLEEP,
+                "HKCategoryValueSleepAnalysisAsleepUnspecified",
+                "2026-11-19 23:00:00 +0100",
+                end="2026-11-20 07:00:00 +0100",
+                source_name="Pillow",
+            )
+            + record(
+                SLEEP,
+                "HKCategoryValueSleepAnalysisAsleepUnspecified",
+                "2026-11-19 23:30:00 +0100",
+                end="2026-11-20 07:30:00 +0100",
+                source_name="AutoSleep",
+            )
+        )
+    )
+    assert values(path, "sleep") == {
+        "ah-sleep-night-2026-11-20": ("8.5", "2026-11-20T07:30:00+01:00", "AutoSleep, Pillow")
+    }
+
+
+def test_a_nap_belongs_to_its_day_and_an_evening_to_the_next_morning(tmp_path):
+    asleep = "HKCategoryValueSleepAnalysisAsleepCore"
+    path = tmp_path / "export.xml"
+    path.write_bytes(
+        export(
+            record(SLEEP, asleep, "2026-11-20 14:00:00 +0100", end="2026-11-20 14:30:00 +0100")
+            + record(SLEEP, asleep, "2026-11-20 18:05:00 +0100", end="2026-11-20 19:05:00 +0100")
+        )
+    )
+    assert values(path, "sleep") == {
+        "ah-sleep-night-2026-11-20": ("0.5", "2026-11-20T14:30:00+01:00", "iPhone"),
+        "ah-sleep-night-2026-11-21": ("1", "2026-11-20T19:05:00+01:00", "iPhone"),
+    }
+
+
+def test_a_record_whose_value_cannot_be_summed_is_handed_on_alone_and_rejected(tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_bytes(
+        export(
+            record(STEPS, 1000, "2026-11-20 07:00:00 +0100")
+            + record(STEPS, "1e9999999", "2026-11-20 08:00:00 +0100")
+            + record(STEPS, 20, "2026-11-20 09:00:00 +0100")
+        )
+    )
+    read = items(path, {"steps": 2})
+    assert [(item["value"], item["external_id"]) for item in read] == [
+        ("1e9999999", stable_id(STEPS, *["2026-11-20 08:00:00 +0100"] * 2, "1e9999999", "iPhone")),
+        ("1020", "ah-steps-2026-11-20"),
     ]
+    rows, refused = prepare_rows(read, UNITS)
+    assert [row.values.value for row in rows] == [Decimal("1020")]
+    assert len(refused) == 1
+
+
+def test_what_is_kept_across_the_file_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(apple_health_days, "MAX_TALLIES", 10)
+    path = tmp_path / "export.xml"
+    path.write_bytes(
+        export(
+            "".join(record(STEPS, 5, f"2026-11-{day:02} 07:00:00 +0100") for day in range(1, 21))
+        )
+    )
+    assert refusal(path, {"steps": 2}) == TOO_MANY_TALLIES
+
+
+@pytest.mark.parametrize(
+    ("intervals", "blocked", "expected"),
+    [
+        ([(0, 10)], [], [(0, 10)]),
+        ([(0, 10)], [(2, 4), (6, 8)], [(0, 2), (4, 6), (8, 10)]),
+        ([(0, 10)], [(-5, 3), (9, 20)], [(3, 9)]),
+        ([(0, 10), (20, 30)], [(5, 25)], [(0, 5), (25, 30)]),
+        ([(0, 10)], [(0, 10)], []),
+    ],
+)
+def test_the_parts_of_a_night_outside_another_devices(intervals, blocked, expected):
+    assert outside(intervals, blocked) == expected
+    assert merged([(5, 7), (0, 2), (1, 3), (7, 9)]) == [(0, 3), (5, 9)]
 
 
 def test_every_item_passes_the_ingest_checks_and_converts_to_the_metrics_units():
@@ -313,7 +523,7 @@ def test_every_item_passes_the_ingest_checks_and_converts_to_the_metrics_units()
     by_unit = {row.values.original_unit: row.values for row in rows if row.values.original_unit}
     assert by_unit["lb"].value == Decimal("81.283753")
     assert rows[0].values.measured_at == dt.datetime(2026, 11, 20, 6, 1, tzinfo=dt.UTC)
-    assert rows[2].values.value == Decimal("1032")
+    assert rows[4].values.value == Decimal("1011")
 
 
 @pytest.mark.parametrize(
@@ -340,7 +550,7 @@ def test_the_broken_dtd_of_export_version_12_is_read():
     with pytest.raises(StdlibElementTree.ParseError):
         StdlibElementTree.parse(SAMPLE_V12)
     read = items(SAMPLE_V12)
-    assert [(item["value"], item["unit"]) for item in read] == [("912", ""), ("12.5", "stone")]
+    assert [(item["value"], item["unit"]) for item in read] == [("12.5", "stone"), ("912", "")]
 
 
 def test_control_characters_xml_forbids_are_dropped(tmp_path):
@@ -611,15 +821,17 @@ def test_long_tokens_under_the_cap_are_read(tmp_path):
 def test_a_zip_that_unpacks_past_the_ratio_is_refused_as_it_unpacks(tmp_path, settings):
     """Past its first megabytes an entry may unpack to at most the allowed multiple
     of what was read; the central directory's sizes are not trusted for it."""
-    path = export_zip(tmp_path / "export.zip", steps_export(tmp_path / "export.xml", 60_000))
+    path = export_zip(
+        tmp_path / "export.zip", steps_export(tmp_path / "export.xml", 60_000, BODY_MASS)
+    )
     with zipfile.ZipFile(path) as archive:
         entry = archive.getinfo("apple_health_export/export.xml")
     ratio = entry.file_size / entry.compress_size
     assert entry.file_size > RATIO_GRACE_BYTES
     settings.UPLOAD_MAX_COMPRESSION_RATIO = int(ratio) + 1
-    assert sum(len(batch.items) for batch in batches(path, {"steps": 2})) == 60_000
+    assert sum(len(batch.items) for batch in batches(path, {"body_mass": 2})) == 60_000
     settings.UPLOAD_MAX_COMPRESSION_RATIO = int(ratio / 2)
-    assert refusal(path, {"steps": 2}) == (
+    assert refusal(path, {"body_mass": 2}) == (
         f"The zip unpacks to more than {int(ratio / 2)} times its size, which no Apple "
         "Health export does; it is not one we can read."
     )
@@ -653,14 +865,14 @@ def test_an_undeclared_entity_is_broken_xml(tmp_path):
 def test_batches_hold_batch_size_items_and_progress_counts_bytes(tmp_path, kind):
     """Read from a Django File, as the storage hands an upload over. (A zip's
     progress moves as its compressed bytes are read: see the next test.)"""
-    path = steps_export(tmp_path / "export.xml", 4500)
+    path = steps_export(tmp_path / "export.xml", 4500, BODY_MASS)
     size = path.stat().st_size
     if kind == "zip":
         path = export_zip(tmp_path / "export.zip", path)
         with zipfile.ZipFile(path) as archive:
             size = archive.getinfo("apple_health_export/export.xml").compress_size
     with path.open("rb") as raw, File(raw, name="export.xml") as upload:
-        read = list(AppleHealthExport().parse(source({"steps": 2}), upload))
+        read = list(AppleHealthExport().parse(source({"body_mass": 2}), upload))
     assert [len(batch.items) for batch in read] == [BATCH_SIZE, BATCH_SIZE, 500]
     done = [batch.progress[0] for batch in read]
     assert done == sorted(done) and 0 < done[0] <= size
@@ -671,10 +883,12 @@ def test_batches_hold_batch_size_items_and_progress_counts_bytes(tmp_path, kind)
 
 
 def test_progress_in_a_zip_counts_its_exports_compressed_bytes(tmp_path):
-    path = export_zip(tmp_path / "export.zip", steps_export(tmp_path / "export.xml", 30_000))
+    path = export_zip(
+        tmp_path / "export.zip", steps_export(tmp_path / "export.xml", 30_000, BODY_MASS)
+    )
     with zipfile.ZipFile(path) as archive:
         size = archive.getinfo("apple_health_export/export.xml").compress_size
-    read = batches(path, {"steps": 2})
+    read = batches(path, {"body_mass": 2})
     assert sum(len(batch.items) for batch in read) == 30_000
     done = [batch.progress[0] for batch in read]
     assert done == sorted(done) and 0 < done[0] < size
@@ -684,11 +898,11 @@ def test_progress_in_a_zip_counts_its_exports_compressed_bytes(tmp_path):
 
 def test_the_upload_stays_open_for_its_owner_even_when_reading_stops_early(tmp_path):
     for path in (
-        steps_export(tmp_path / "export.xml", 4500),
+        steps_export(tmp_path / "export.xml", 4500, BODY_MASS),
         export_zip(tmp_path / "export.zip", tmp_path / "export.xml"),
     ):
         with path.open("rb") as upload:
-            stream = AppleHealthExport().parse(source({"steps": 2}), upload)
+            stream = AppleHealthExport().parse(source({"body_mass": 2}), upload)
             next(stream)
             stream.close()
             assert not upload.closed
@@ -720,7 +934,8 @@ def test_memory_stays_flat_over_a_big_export(tmp_path, kind, count):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert read == count
+    # A record every 10 minutes from 1 January 2020: summed into one item a day.
+    assert read == -(-count * 10 // (24 * 60))
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     print(
         f"\n{kind}: {count:,} records ({path.stat().st_size / 1e6:.0f} MB) in {seconds:.1f} s "
@@ -731,10 +946,10 @@ def test_memory_stays_flat_over_a_big_export(tmp_path, kind, count):
 def test_throughput(tmp_path):
     """Not a benchmark: a note of the speed (see the module docstring), and a floor far
     below it that only a pathological slowdown breaks."""
-    path = steps_export(tmp_path / "export.xml", 100_000)
+    path = steps_export(tmp_path / "export.xml", 100_000, BODY_MASS)
     started = time.perf_counter()
     with path.open("rb") as upload:
-        parsed = AppleHealthExport().parse(source({"steps": 2}), upload)
+        parsed = AppleHealthExport().parse(source({"body_mass": 2}), upload)
         read = sum(len(batch.items) for batch in parsed)
     seconds = time.perf_counter() - started
     print(f"\n{read:,} records in {seconds:.2f} s: {read / seconds:,.0f} records/s")
@@ -765,17 +980,15 @@ def test_importing_an_export_twice_creates_nothing_the_second_time(tmp_path):
         return SyncRun.objects.get(id=run.id)
 
     first = run()
-    assert (first.status, first.created_count, first.rejected_count) == (RunStatus.SUCCEEDED, 9, 0)
+    assert (first.status, first.created_count, first.rejected_count) == (RunStatus.SUCCEEDED, 6, 0)
     second = run()
-    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 9)
+    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 6)
     assert Measurement.objects.filter(metric=weight).count() == 3
     stored = Measurement.objects.get(metric=weight, original_unit="lb")
     assert (stored.value, stored.original_value) == (Decimal("81.283753"), Decimal("179.2"))
     assert stored.measured_at == dt.datetime(2026, 11, 21, 12, 15, tzinfo=dt.UTC)
     assert sorted(Measurement.objects.filter(metric=sleep).values_list("value", flat=True)) == [
-        Decimal("0.75"),
-        Decimal("0.758333"),
-        Decimal("2.5"),
+        Decimal("4.008333"),
         Decimal("7.5"),
     ]
 
@@ -802,3 +1015,114 @@ def test_an_entity_bomb_fails_the_import_and_leaves_nothing(tmp_path):
 def test_reading_from_memory_works_too():
     upload = io.BytesIO(SAMPLE.read_bytes())
     assert [item for batch in AppleHealthExport().parse(source(), upload) for item in batch.items]
+
+
+@pytest.mark.django_db
+def test_a_newer_export_updates_its_days_and_nights_and_adds_nothing_twice(tmp_path):
+    steps = MetricFactory(unit="steps")
+    sleep = MetricFactory(owner=steps.owner, unit="hours")
+    data_source = DataSource.objects.create(
+        owner=steps.owner,
+        provider="apple_health",
+        name="Apple Health",
+        settings={"metrics": {"steps": steps.id, "sleep": sleep.id}},
+        created=timezone.now(),
+    )
+
+    def run(path):
+        run = SyncRun.objects.create(source=data_source, created=timezone.now(), upload="x.xml")
+        result = sync(run.id, open_upload=lambda name: path.open("rb"))
+        assert result.ok, result.error
+        run = SyncRun.objects.get(id=run.id)
+        return run.created_count, run.updated_count, run.unchanged_count, run.rejected_count
+
+    assert run(TWO_DEVICES) == (8, 0, 0, 0)
+    assert run(TWO_DEVICES) == (0, 0, 8, 0)
+    newer = tmp_path / "export.xml"
+    more = record(STEPS, 800, "2026-10-27 21:00:00 +0100", source_name=PHONE) + record(
+        SLEEP,
+        "HKCategoryValueSleepAnalysisAsleepCore",
+        "2026-10-27 23:00:00 +0100",
+        end="2026-10-28 06:00:00 +0100",
+        source_name=WATCH,
+    )
+    newer.write_text(
+        TWO_DEVICES.read_text(encoding="utf-8").replace("</HealthData>", more + "</HealthData>"),
+        encoding="utf-8",
+    )
+    assert run(newer) == (1, 1, 7, 0)
+    berlin = ZoneInfo("Europe/Berlin")
+    days = {
+        m.measured_at.astimezone(berlin).date().isoformat(): m.value
+        for m in Measurement.objects.filter(metric=steps)
+    }
+    assert days == {
+        "2026-10-24": Decimal("6636"),
+        "2026-10-25": Decimal("7545"),
+        "2026-10-26": Decimal("6505"),
+        "2026-10-27": Decimal("6050"),
+    }
+    nights = {
+        m.measured_at.astimezone(berlin).date().isoformat(): m.value
+        for m in Measurement.objects.filter(metric=sleep)
+    }
+    assert nights == {
+        "2026-10-24": Decimal("7"),
+        "2026-10-25": Decimal("8.416667"),
+        "2026-10-26": Decimal("7.5"),
+        "2026-10-27": Decimal("7.5"),
+        "2026-10-28": Decimal("7"),
+    }
+    assert all(
+        m.external_id.endswith(m.measured_at.astimezone(berlin).date().isoformat())
+        for m in Measurement.objects.all()
+    )
+
+
+# The upload form ---------------------------------------------------------------------------
+
+
+def upload_form(signed_in, metric, **fields):
+    upload = SimpleUploadedFile("export.xml", TWO_DEVICES.read_bytes(), content_type="text/xml")
+    data = {"apple-file": upload, "apple-steps": metric.id}
+    data.update({f"apple-{name}": value for name, value in fields.items()})
+    return signed_in.post("/sources/apple-health/", data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "settings_"),
+    [
+        ({}, {"devices": "one", "sources": []}),
+        ({"devices": "one"}, {"devices": "one", "sources": []}),
+        ({"devices": "all"}, {"devices": "all", "sources": []}),
+        (
+            {"devices": "named", "device": " Anna's Watch "},
+            {"devices": "one", "sources": ["Anna's Watch"]},
+        ),
+    ],
+)
+def test_the_form_says_which_devices_to_read(signed_in, user, fields, settings_):
+    metric = MetricFactory(owner=user, unit="steps")
+    response = upload_form(signed_in, metric, **fields)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    stored = DataSource.objects.get().settings
+    assert stored["metrics"] == {"steps": metric.id}
+    assert {key: stored.get(key, []) for key in settings_} == settings_
+
+
+@pytest.mark.django_db
+def test_the_form_asks_for_the_name_of_a_named_device(signed_in, user):
+    metric = MetricFactory(owner=user, unit="steps")
+    response = upload_form(signed_in, metric, devices="named", device="")
+    assert response.status_code == 200
+    assert "Name the device to read, or choose another option." in response.content.decode()
+    assert not DataSource.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_page_says_what_an_export_gives(signed_in):
+    page = signed_in.get("/sources/").content.decode()
+    assert "One device a day (recommended)" in page
+    assert "All devices added up" in page
+    assert "sleep as one value a night, the hours asleep, dated on the morning you woke" in page

@@ -114,6 +114,7 @@ class GoalPatch(OneMetric, Strict):
     comparison: Comparison | None = None
     aggregation: Aggregation = None
     period_aggregation: Aggregation = None
+    required_share: int = Field(default=None, ge=1, le=100)
     metric_id: int | None = None
     new_metric: NewMetricIn | None = None
 
@@ -130,11 +131,27 @@ class ProgressPointOut(ProgressPoint):
 
 class ProgressOut(Progress):
     """The mapper's progress payload (`goals.progress.Progress`) with its numbers as
-    plain strings ("75", "81.4"): the same object the dashboard renders."""
+    plain strings ("75", "81.4"): the same object the dashboard renders.
+
+    - `status` is one of `not_started`, `no_data`, `on_track`, `behind`, `achieved`,
+      `failed`, the same for every kind; `status_label` is how the goal's kind says
+      it ("On track", "Above range"); `achieved` is true exactly when `status` is
+      `achieved`.
+    - `percent` is a whole number for a bar: rounded down and held within 0..100, so
+      100 only once the target is really there. `percent_exact` is the same share
+      unrounded (six decimals) and not held ("104.5" past the target), or null when
+      there is no value to measure.
+    - A quota or range period with nothing recorded has no value: `current` and the
+      series point's `value` are null (never "0"), and `period_status` says how the
+      period is judged (an empty "at least" week is `not_yet`, then `missed`).
+    - Quota and range goals are judged on their record: `required_share` percent of
+      the periods must be met (`periods_required` of `periods_total` with an end
+      date); see docs/goal-kinds.md for the rule."""
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     current: OptionalNumber
+    percent_exact: OptionalNumber = None
     start: OptionalNumber = None
     target: OptionalNumber = None
     low: OptionalNumber = None
@@ -169,6 +186,9 @@ class GoalOut(Schema):
     comparison: Comparison | None
     aggregation: Aggregation
     period_aggregation: Aggregation
+    required_share: int = Field(
+        description="Quota and range goals: the percentage of periods that must be met."
+    )
     status: GoalStatus = Field(description="active, or archived (off the dashboard)")
     created: dt.datetime
     updated: dt.datetime
@@ -195,6 +215,7 @@ def _goal_out(goal: Goal, progress: Progress) -> GoalOut:
         comparison=goal.comparison or None,
         aggregation=goal.aggregation,
         period_aggregation=goal.period_aggregation,
+        required_share=goal.required_share,
         status=goal.status,
         created=goal.created,
         updated=goal.updated,

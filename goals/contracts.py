@@ -40,6 +40,13 @@ class GoalFields(BaseModel):
     comparison: Comparison | None = None
     aggregation: Aggregation = Aggregation.LAST
     period_aggregation: Aggregation = Aggregation.SUM
+    required_share: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="Quota and range goals: the percentage of periods that must be met "
+        "(100: every one; 71: at least 5 of 7). Other kinds keep 100.",
+    )
 
     @field_validator("title")
     @classmethod

@@ -16,7 +16,7 @@ from .models import AUDITED_FIELDS, Goal
 from .orchestrators import UNDO_WINDOW
 from .progress import Progress, progress_for_goals
 
-SUMMARY_STATUSES = ("on_track", "behind", "achieved", "not_started", "failed")
+SUMMARY_STATUSES = ("on_track", "behind", "achieved", "not_started", "no_data", "failed")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class GoalCard:
     def kind_label(self) -> str:
         kind = kinds.get(self.goal.kind)
         return kind.label if kind else self.goal.kind
+
+    @property
+    def deadline_label(self) -> str:
+        """What the kind calls the end date ("Deadline", "Ends")."""
+        kind = kinds.get(self.goal.kind)
+        return kind.deadline_label if kind else "Ends"
 
     @cached_property
     def chart(self):

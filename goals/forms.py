@@ -56,6 +56,14 @@ class GoalForm(forms.Form):
         label="A period's value is its",
         required=False,
     )
+    required_share = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Periods to meet (%)",
+        help_text="100 asks for every period; 71 is at least 5 of 7 nights. Empty: 100.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
 
     def __init__(self, *args, owner_id: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +93,8 @@ class GoalForm(forms.Form):
         kind = self.chosen_kind
         used = {name: data.get(name) for name in kind.fields}
         used = {name: None if value in ("", None) else value for name, value in used.items()}
+        if used.get("required_share", 0) is None:
+            del used["required_share"]
         return GoalFields(
             **{name: data[name] for name in COMMON_FIELDS},
             kind=kind.key,
@@ -108,6 +118,7 @@ def initial_for_new_goal(kind_key: str | None, zone) -> dict:
         "start_date": timezone.localdate(timezone=zone),
         "aggregation": kind.default_aggregation,
         "period_aggregation": "mean",
+        "required_share": 100,
     }
 
 
@@ -126,6 +137,7 @@ def initial_for_goal(goal) -> dict:
         "comparison": goal.comparison,
         "aggregation": goal.aggregation,
         "period_aggregation": goal.period_aggregation,
+        "required_share": goal.required_share,
     }
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .choices import Aggregation, Comparison, GoalStatus, Period
@@ -18,6 +19,7 @@ AUDITED_FIELDS = (
     "comparison",
     "aggregation",
     "period_aggregation",
+    "required_share",
     "status",
 )
 
@@ -25,7 +27,8 @@ AUDITED_FIELDS = (
 class Goal(models.Model):
     """A target over one metric. Which fields matter depends on the kind
     (`goals.kinds`): a reach goal has a start value and a deadline, a quota goal a
-    period and a comparison, a range goal low and high bounds."""
+    period and a comparison, a range goal low and high bounds; quota and range goals
+    also say what share of their periods must be met."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals"
@@ -49,6 +52,12 @@ class Goal(models.Model):
     period_aggregation = models.CharField(
         max_length=8, choices=Aggregation.choices, default=Aggregation.SUM
     )
+    required_share = models.PositiveSmallIntegerField(
+        "share of periods to meet",
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Quota and range goals: the percentage of periods that must be met.",
+    )
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField()
@@ -58,6 +67,12 @@ class Goal(models.Model):
         ordering = ["created", "id"]
         indexes = [
             models.Index(fields=["owner", "status"], name="goal_owner_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(required_share__gte=1, required_share__lte=100),
+                name="goal_required_share_1_to_100",
+            ),
         ]
 
     def __str__(self) -> str:

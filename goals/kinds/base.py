@@ -2,8 +2,8 @@
 
 A kind names the goal fields it uses (the form shows only those), validates them in
 plain words, says which days of measurements it needs, and turns a goal's daily values
-into its progress payload. Kinds are pure: no database, no clock; the mapper reads the
-days and passes `today` in.
+into its progress payload, with its status in its own words. Kinds are pure: no
+database, no clock; the mapper reads the days and passes `today` in.
 """
 
 import datetime as dt
@@ -13,7 +13,7 @@ from config.envelope import FieldError
 
 from ..contracts import GoalFields
 from .days import DailySeries, DayRange
-from .payload import GoalTerms, Progress, ProgressContext
+from .payload import GoalTerms, Progress, ProgressContext, ProgressStatus
 
 #: Fields every goal has, whatever its kind.
 COMMON_FIELDS = ("title", "start_date", "aggregation")
@@ -28,7 +28,11 @@ OPTIONAL_FIELDS = (
     "period",
     "comparison",
     "period_aggregation",
+    "required_share",
 )
+
+#: Fields with a value even where a kind does not use them: reset to it instead of None.
+FIELD_DEFAULTS = {"required_share": 100}
 
 
 class GoalKind:
@@ -41,6 +45,10 @@ class GoalKind:
     required: ClassVar[tuple[str, ...]]
     #: The daily aggregation a new goal of this kind starts with.
     default_aggregation: ClassVar[str] = "last"
+    #: What the goal's end date is called on its page.
+    deadline_label: ClassVar[str] = "Ends"
+    #: Status words that differ from the defaults (`ProgressStatus.label`).
+    status_words: ClassVar[dict[ProgressStatus, str]] = {}
 
     def validate(self, goal: GoalFields) -> list[FieldError]:
         """Plain-words errors for the fields this kind uses; empty when valid."""
@@ -52,7 +60,9 @@ class GoalKind:
 
     def normalize(self, goal: GoalFields) -> GoalFields:
         """The fields as stored: those this kind does not use are cleared."""
-        unused = {name: None for name in OPTIONAL_FIELDS if name not in self.fields}
+        unused = {
+            name: FIELD_DEFAULTS.get(name) for name in OPTIONAL_FIELDS if name not in self.fields
+        }
         unused.pop("period_aggregation", None)
         return goal.model_copy(update=unused)
 
@@ -65,6 +75,20 @@ class GoalKind:
     def progress(self, goal: GoalTerms, days: DailySeries, context: ProgressContext) -> Progress:
         """The goal's progress on `context.today`, from its daily values."""
         raise NotImplementedError
+
+    def status_label(self, progress: Progress) -> str:
+        """The status as the card and the API say it."""
+        return self.status_words.get(progress.status) or progress.status.label
+
+    def worded(self, progress: Progress, headline: str, summary: str) -> Progress:
+        """`progress` with its words: headline, summary and the status label."""
+        return progress.model_copy(
+            update={
+                "headline": headline,
+                "summary_text": summary,
+                "status_label": self.status_label(progress),
+            }
+        )
 
 
 def error(field: str, message: str, code: str = "invalid") -> FieldError:

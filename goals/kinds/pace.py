@@ -36,6 +36,14 @@ def percent(part: Decimal, whole: Decimal) -> int:
     return int(min(max(share, Decimal(0)), Decimal(100)))
 
 
+def exact_percent(part: Decimal | None, whole: Decimal) -> Decimal | None:
+    """`part / whole` in percent, to six decimals and not held within 0..100; None
+    without a part or with nothing to divide by."""
+    if part is None or whole == 0:
+        return None
+    return rounded(part / whole * 100)
+
+
 def share_percent(part: int, whole: int) -> int:
     return int((Decimal(part) * 100 / whole).to_integral_value(rounding=ROUND_HALF_UP))
 
@@ -81,17 +89,26 @@ def projected_date(
 
 
 def paced_status(
-    *, today: dt.date, start_date: dt.date, deadline: dt.date, reached: bool, ahead: Decimal
+    *,
+    today: dt.date,
+    start_date: dt.date,
+    deadline: dt.date,
+    reached: bool,
+    ahead: Decimal,
+    has_data: bool,
 ) -> ProgressStatus:
     """The status of a goal with a pace line (reach, total): not started before the
-    start date; achieved when reached; failed once the deadline passed without it;
-    otherwise on track when on or ahead of the pace line, behind when not."""
+    start date; achieved when reached; failed once the deadline passed without it; no
+    data on the start day with nothing recorded (no day is over to judge); otherwise
+    on track when on or ahead of the pace line, behind when not."""
     if today < start_date:
         return ProgressStatus.NOT_STARTED
     if reached:
         return ProgressStatus.ACHIEVED
     if today > deadline:
         return ProgressStatus.FAILED
+    if not has_data and today == start_date:
+        return ProgressStatus.NO_DATA
     return ProgressStatus.ON_TRACK if ahead >= 0 else ProgressStatus.BEHIND
 
 

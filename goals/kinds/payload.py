@@ -12,11 +12,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
 
 class ProgressStatus(StrEnum):
-    NOT_STARTED = "not_started"
+    """Where a goal stands as a whole. The same for every kind, so a client can sort
+    and count; how it reads is the kind's (`Progress.status_label`)."""
+
+    NOT_STARTED = "not_started"  # before the start date
+    NO_DATA = "no_data"  # nothing recorded and nothing judged yet
     ON_TRACK = "on_track"
     BEHIND = "behind"
     ACHIEVED = "achieved"
@@ -24,7 +28,18 @@ class ProgressStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The default words; a kind may say it more precisely ("Above range")."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ProgressStatus.NOT_STARTED: "Not started",
+    ProgressStatus.NO_DATA: "No data yet",
+    ProgressStatus.ON_TRACK: "On track",
+    ProgressStatus.BEHIND: "Behind",
+    ProgressStatus.ACHIEVED: "Achieved",
+    ProgressStatus.FAILED: "Failed",
+}
 
 
 class PeriodStatus(StrEnum):
@@ -74,12 +89,15 @@ class Progress(BaseModel):
     kind: str
     kind_label: str
     unit: str
+    #: The decimals the metric's values are shown with (set by the mapper).
+    places: int | None = None
     today: dt.date
     start_date: dt.date
     deadline: dt.date | None = None
 
     #: reach: the latest day's value; total: the sum so far; quota/range: the current
-    #: period's value. None when there is nothing recorded to show.
+    #: period's value. None when there is nothing recorded to show (a quota or range
+    #: period with nothing recorded is None, not 0).
     current: Decimal | None
     #: The day `current` was recorded (reach) or the current period's first day.
     current_day: dt.date | None = None
@@ -89,13 +107,20 @@ class Progress(BaseModel):
     low: Decimal | None = None
     high: Decimal | None = None
 
-    #: 0..100. reach: from start toward target; total: current / target; quota: the
-    #: current period's value / target; range: where the value sits from low to high.
+    #: 0..100, for a bar. reach: from start toward target; total: current / target;
+    #: quota: the current period's value / target; range: where the value sits from
+    #: low to high. Rounded down and held within 0..100, so 100 only once it is there.
     percent: int
+    #: The same share unrounded (six decimals) and not held within 0..100: 104.5 is
+    #: over the target, -3 moved away from it. None when there is no value to measure
+    #: (`current` is None) or the target leaves nothing to divide by.
+    percent_exact: Decimal | None = None
     #: Where the pace line stands today, and how far ahead of it (negative: behind).
     expected: Decimal | None = None
     delta: Decimal | None = None
     status: ProgressStatus
+    #: The status in the kind's words ("On track", "Above range").
+    status_label: str = ""
     #: Days you could record nothing and still be on or ahead of the pace line.
     buffer_days: int | None = None
     #: When the trend of the last 14 days reaches the target; None if it points away.
@@ -113,16 +138,31 @@ class Progress(BaseModel):
     periods_met: int | None = None
     periods_judged: int | None = None
     success_rate: int | None = None
+    #: The share of periods the goal asks to be met, in percent (100: every one).
+    required_share: int | None = None
+    #: With an end date: how many periods the whole window has, and how many of them
+    #: must be met. None for an open-ended goal, which is judged on its record so far.
+    periods_total: int | None = None
+    periods_required: int | None = None
 
     series: list[ProgressPoint]
 
     headline: str
     summary_text: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_status_label(cls, data):
+        if isinstance(data, dict) and not data.get("status_label") and data.get("status"):
+            data = {**data, "status_label": ProgressStatus(data["status"]).label}
+        return data
+
     @computed_field
     @property
-    def status_label(self) -> str:
-        return self.status.label
+    def achieved(self) -> bool:
+        """True once the goal is achieved: reach and total when the target is reached,
+        quota and range when the window closed with the required share met."""
+        return self.status is ProgressStatus.ACHIEVED
 
     @computed_field
     @property
@@ -144,6 +184,7 @@ class GoalTerms(Protocol):
     comparison: str | None
     aggregation: str
     period_aggregation: str
+    required_share: int
 
 
 @dataclass(frozen=True)

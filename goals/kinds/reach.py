@@ -12,9 +12,12 @@ Progress rules:
 - The pace line runs straight from (start date, start value) to (deadline, target);
   `expected` is its value today and `delta` how far ahead of it the latest value is
   (toward the target: positive is ahead, whichever the direction).
-- `percent` is the way covered from start toward target, held within 0..100.
-- Status: `not_started` before the start date; `achieved` while the latest value is at
-  or beyond the target (after the deadline: the last value on or before it);
+- `percent` is the way covered from start toward target, held within 0..100 and
+  rounded down; `percent_exact` the same unrounded and unheld, None with no value.
+- Status: `not_started` before the start date; `no_data` on the start day with
+  nothing recorded (no day is over yet to hold against the pace line); `achieved`
+  while the latest value is at or beyond the target (after the deadline: the last
+  value on or before it);
   `failed` once the deadline passed without that; otherwise `on_track` when on or
   ahead of the pace line, `behind` when not.
 - `buffer_days`: days the value could stand still before the pace line catches up.
@@ -29,7 +32,15 @@ from ..contracts import GoalFields
 from . import wording
 from .base import GoalKind, error
 from .days import DailySeries, DayRange
-from .pace import buffer_days, on_line, paced_status, percent, projected_date, recent_days
+from .pace import (
+    buffer_days,
+    exact_percent,
+    on_line,
+    paced_status,
+    percent,
+    projected_date,
+    recent_days,
+)
 from .payload import GoalTerms, Progress, ProgressContext, ProgressPoint, ProgressStatus
 from .registry import register
 
@@ -42,6 +53,7 @@ class Reach(GoalKind):
     fields = ("start_value", "target", "deadline")
     required = ("start_value", "target", "deadline")
     default_aggregation = "last"
+    deadline_label = "Deadline"
 
     def validate(self, goal: GoalFields) -> list:
         errors = super().validate(goal)
@@ -67,6 +79,7 @@ class Reach(GoalKind):
             deadline=deadline,
             reached=current is not None and to_go <= 0,
             ahead=ahead,
+            has_data=bool(days),
         )
         buffer = projected = None
         if status in (ProgressStatus.ON_TRACK, ProgressStatus.BEHIND):
@@ -74,7 +87,7 @@ class Reach(GoalKind):
             buffer = buffer_days(ahead, per_day, (deadline - today).days)
             recent = days.within(recent_days(today))
             projected = projected_date(recent, target, rising=rising, today=today)
-        started = status is not ProgressStatus.NOT_STARTED
+        started = status not in (ProgressStatus.NOT_STARTED, ProgressStatus.NO_DATA)
         progress = Progress(
             goal_id=context.goal_id,
             kind=self.key,
@@ -89,6 +102,9 @@ class Reach(GoalKind):
             start=start,
             target=target,
             percent=percent(position - start, target - start),
+            percent_exact=None
+            if current is None
+            else exact_percent(position - start, target - start),
             expected=expected if started else None,
             delta=ahead if started else None,
             status=status,
@@ -106,8 +122,7 @@ class Reach(GoalKind):
             headline="",
             summary_text="",
         )
-        headline, summary = _words(progress, to_go=to_go, position=position)
-        return progress.model_copy(update={"headline": headline, "summary_text": summary})
+        return self.worded(progress, *_words(progress, to_go=to_go, position=position))
 
 
 def _words(progress: Progress, *, to_go: Decimal, position: Decimal) -> tuple[str, str]:
@@ -120,6 +135,9 @@ def _words(progress: Progress, *, to_go: Decimal, position: Decimal) -> tuple[st
             headline = f"Starts on {on_day(progress.start_date)}"
             plan = f"from {amount(progress.start)} to {target} by {on_day(progress.deadline)}"
             return headline, wording.sentence(headline, plan)
+        case ProgressStatus.NO_DATA:
+            plan = f"from {amount(progress.start)} to {target} by {on_day(progress.deadline)}"
+            return "No measurements yet", wording.sentence("no measurements yet", plan)
         case ProgressStatus.ACHIEVED:
             headline = f"Reached {target}"
             when = f"{amount(progress.current)} on {on_day(progress.current_day)}"

@@ -9,9 +9,13 @@ Progress rules:
 - The pace line climbs from 0 to the target evenly over the window's days; a day's
   point is where the running total should stand at the end of it. `expected` is the
   pace through the end of yesterday: today only counts against you once it is over.
-- `delta` is the running total minus `expected`; `percent` is current / target.
-- Status: `not_started` before the start date; `achieved` once the total reaches the
-  target; `failed` once the window closed below it; otherwise `on_track` or `behind`.
+- `delta` is the running total minus `expected`; `percent` is current / target,
+  rounded down and held within 0..100; `percent_exact` the same unrounded and
+  unheld (120 when the total is past the target).
+- Status: `not_started` before the start date; `no_data` on the first day with
+  nothing recorded (no day is over yet to hold against the pace line); `achieved`
+  once the total reaches the target; `failed` once the window closed below it;
+  otherwise `on_track` or `behind`.
 - `buffer_days`: days of recording nothing before the pace line catches up.
 - `projected_date`: where the least-squares trend of the running total over the last
   14 days of the window meets the target; None when it is flat or falls.
@@ -25,7 +29,14 @@ from ..contracts import GoalFields
 from . import wording
 from .base import GoalKind, error
 from .days import DailySeries, DayRange, rounded
-from .pace import buffer_days, paced_status, percent, projected_date, recent_days
+from .pace import (
+    buffer_days,
+    exact_percent,
+    paced_status,
+    percent,
+    projected_date,
+    recent_days,
+)
 from .payload import GoalTerms, Progress, ProgressContext, ProgressPoint, ProgressStatus
 from .registry import register
 
@@ -61,13 +72,14 @@ class Total(GoalKind):
             deadline=window.last,
             reached=current >= target,
             ahead=current - expected,
+            has_data=bool(days),
         )
         buffer = projected = None
         if status in (ProgressStatus.ON_TRACK, ProgressStatus.BEHIND):
             buffer = buffer_days(current - expected, per_day, (window.last - today).days)
             recent = [(day, total) for day, total in running.items() if day in recent_days(today)]
             projected = projected_date(recent, target, rising=True, today=today)
-        started = status is not ProgressStatus.NOT_STARTED
+        started = status not in (ProgressStatus.NOT_STARTED, ProgressStatus.NO_DATA)
         progress = Progress(
             goal_id=context.goal_id,
             kind=self.key,
@@ -81,6 +93,7 @@ class Total(GoalKind):
             start=Decimal(0),
             target=target,
             percent=percent(current, target),
+            percent_exact=exact_percent(current, target),
             expected=expected if started else None,
             delta=current - expected if started else None,
             status=status,
@@ -99,8 +112,7 @@ class Total(GoalKind):
             summary_text="",
         )
         reached_on = next((day for day, total in running.items() if total >= target), None)
-        headline, summary = _words(progress, reached_on=reached_on)
-        return progress.model_copy(update={"headline": headline, "summary_text": summary})
+        return self.worded(progress, *_words(progress, reached_on=reached_on))
 
 
 def _running_totals(days: DailySeries, span: DayRange) -> dict[dt.date, Decimal]:
@@ -123,6 +135,10 @@ def _words(progress: Progress, *, reached_on: dt.date | None) -> tuple[str, str]
             return f"Starts on {on_day(progress.start_date)}", wording.sentence(
                 f"starts on {on_day(progress.start_date)}",
                 f"{target} by {on_day(progress.deadline)}",
+            )
+        case ProgressStatus.NO_DATA:
+            return "No measurements yet", wording.sentence(
+                "no measurements yet", f"{target} by {on_day(progress.deadline)}"
             )
         case ProgressStatus.ACHIEVED:
             return headline, wording.sentence(

@@ -3,15 +3,21 @@
 "Sleep 7 to 9 hours a night." The period's value is the mean, the last or the sum of
 its daily values (the goal's period aggregation); both bounds are included.
 
-Progress rules (besides those of `periodic`):
+Progress rules (besides those of `periodic`, which say the status):
 
 - A period is `within` or `outside` the bounds; with nothing recorded it is
   `no_data`, and a closed period with no data counts as not met: only what is
   recorded can be judged.
 - With the period aggregation `sum`, an open period still below the low bound is
   `not_yet` (it can still fill up), with the low bound spread over its days as the
-  pace (`expected`); above the high bound it is `outside` at once.
-- `percent` is where the current period's value sits from low (0) to high (100).
+  pace (`expected`); above the high bound it is `outside` at once. An open period
+  outside the bounds counts as not met while it stays there: what is recorded is
+  judged, even where a later value (with `mean` or `last`) could bring it back.
+- The status reads "Above range" or "Below range" instead of "Behind" when the latest
+  period judged with a value (the open one, or else the last closed one) is above or
+  below the bounds: an exceeded range is named, not called behind under a full bar.
+- `percent` is where the current period's value sits from low (0) to high (100);
+  `percent_exact` is the same unheld (125: a quarter of the band above the high bound).
 """
 
 from decimal import Decimal
@@ -21,9 +27,8 @@ from ..contracts import GoalFields
 from . import wording
 from .base import error
 from .days import rounded
-from .pace import percent
 from .payload import GoalTerms, PeriodStatus, Progress, ProgressStatus
-from .periodic import PeriodicKind
+from .periodic import PeriodicKind, time_left
 from .registry import register
 
 PERIOD_AGGREGATIONS = ("mean", "last", "sum")
@@ -34,7 +39,14 @@ class Range(PeriodicKind):
     key = "range"
     label = "Stay within a range"
     summary = "Keep each day, week or month between two bounds (sleep 7 to 9 hours)."
-    fields = ("target_low", "target_high", "period", "period_aggregation", "deadline")
+    fields = (
+        "target_low",
+        "target_high",
+        "period",
+        "period_aggregation",
+        "deadline",
+        "required_share",
+    )
     required = ("target_low", "target_high", "period")
     default_aggregation = "sum"
 
@@ -72,44 +84,54 @@ class Range(PeriodicKind):
     def filling_toward(self, goal: GoalTerms) -> Decimal | None:
         return goal.target_low if goal.period_aggregation == "sum" else None
 
-    def percent(self, goal: GoalTerms, value: Decimal | None) -> int:
+    def share(self, goal: GoalTerms, value: Decimal | None) -> tuple[Decimal, Decimal] | None:
         if value is None:
-            return 0
-        return percent(value - goal.target_low, goal.target_high - goal.target_low)
+            return None
+        return value - goal.target_low, goal.target_high - goal.target_low
 
-    def words(self, progress: Progress) -> tuple[str, str]:
-        """Words like "7.5 h today" and "Within 7 to 9 h; streak: 3 days; met 5 of 6 days."."""
+    def status_label(self, progress: Progress) -> str:
+        """ "Above range" or "Below range" for a goal behind while the latest period
+        judged is over or under the bounds."""
+        if progress.status is ProgressStatus.BEHIND:
+            side = _latest_side(progress)
+            if side:
+                return f"{side.capitalize()} range"
+        return super().status_label(progress)
+
+    def rule_words(self, progress: Progress) -> str:
+        return f"{wording.number(progress.low)} to {wording.amount(progress.high, progress.unit)}"
+
+    def current_words(self, progress: Progress) -> str:
+        """ "7.5 h today, within 7 to 9 h", "9.5 h today, above 7 to 9 h", "50 h this
+        week, 20 h to go to 70 to 100 h, 2 days left", "Nothing recorded today"."""
         amount = partial(wording.amount, unit=progress.unit)
-        band = f"{wording.number(progress.low)} to {amount(progress.high)}"
-        each = wording.PERIOD_NOUNS[progress.period][0]
-        if progress.status is ProgressStatus.NOT_STARTED:
-            starts = f"starts on {wording.day(progress.start_date, today=progress.today)}"
-            return wording.capitalized(starts), wording.sentence(starts, f"{band} each {each}")
-        record = ""
-        if progress.periods_judged:
-            judged = wording.periods(progress.periods_judged, progress.period)
-            record = f"met {progress.periods_met} of {judged}"
-        if progress.status in (ProgressStatus.ACHIEVED, ProgressStatus.FAILED):
-            return wording.capitalized(record or "ended"), wording.sentence(
-                record or "ended", f"{band} each {each}"
-            )
+        band = self.rule_words(progress)
         this = wording.THIS_PERIOD[progress.period]
         value = progress.current
+        if value is None:
+            return ", ".join(
+                part for part in (f"nothing recorded {this}", time_left(progress)) if part
+            )
         match progress.period_status:
-            case PeriodStatus.NO_DATA:
-                headline, now = f"Nothing recorded {this}", f"nothing recorded {this}"
             case PeriodStatus.WITHIN:
-                headline, now = f"{amount(value)} {this}", f"within {band}"
+                state = f"within {band}"
             case PeriodStatus.NOT_YET:
-                headline = f"{amount(value)} {this}"
-                now = f"{amount(progress.low - value)} to go to {band}"
+                state = f"{amount(progress.low - value)} to go to {band}"
             case _:
-                side = "below" if value < progress.low else "above"
-                headline, now = f"{amount(value)} {this}", f"{side} {band}"
-        return headline, wording.sentence(
-            now,
-            f"streak: {wording.periods(progress.streak, progress.period)}"
-            if progress.streak
-            else "",
-            record,
-        )
+                state = f"{'below' if value < progress.low else 'above'} {band}"
+        parts = (f"{amount(value)} {this}", state, time_left(progress))
+        return ", ".join(part for part in parts if part)
+
+
+def _latest_side(progress: Progress) -> str:
+    """ "above" or "below" for the latest period judged with a value, when it is
+    outside the bounds; "" when it is within, still filling up, or nothing is known."""
+    for point in reversed(progress.series):
+        if point.value is None or point.status is PeriodStatus.NOT_YET:
+            continue
+        if point.value > progress.high:
+            return "above"
+        if point.value < progress.low:
+            return "below"
+        return ""
+    return ""

@@ -1,37 +1,45 @@
 """Plain words for progress: numbers with units, days, periods.
 
 Kinds write their headline and summary with these, so every page says "2.1 kg to go"
-the same way and templates never format a number themselves.
+the same way and templates never format a number themselves. Numbers go through
+`config.numbers`, at the display places of the goal's metric (`places`).
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+
+from config.numbers import format_value, quantity
 
 PERIOD_NOUNS = {"day": ("day", "days"), "week": ("week", "weeks"), "month": ("month", "months")}
 THIS_PERIOD = {"day": "today", "week": "this week", "month": "this month"}
 
+#: The decimals of the metric whose words are being written (None: up to two).
+_places: ContextVar[int | None] = ContextVar("display_places", default=None)
+
+
+@contextmanager
+def places(count: int | None) -> Iterator[None]:
+    """Numbers written inside show `count` decimals: the progress mapper sets a goal's
+    metric's places while its kind writes its words, so kinds never pass them."""
+    token = _places.set(count)
+    try:
+        yield
+    finally:
+        _places.reset(token)
+
 
 def number(value: Decimal) -> str:
-    """At most two decimals, or two significant digits for tiny values, so 0.000123
-    reads "0.00012" rather than "0"; thousands are grouped; no trailing zeros."""
-    if value == 0:
-        return "0"
-    if abs(value) >= Decimal("0.1"):
-        places = Decimal("0.01")
-    else:
-        places = Decimal(1).scaleb(value.adjusted() - 1)
-    text = f"{value.quantize(places, rounding=ROUND_HALF_UP):,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """The value at the display places in effect (`places`): "81.6", "15,465"."""
+    return format_value(value, _places.get())
 
 
 def amount(value: Decimal, unit: str) -> str:
-    """A value with its unit: "2.1 kg", and "1 cup" for a unit of "cups". Only a plain
-    trailing "s" is dropped, so "glasses", "bus" and "kg" are left alone."""
-    if abs(value) == 1 and len(unit) > 2 and unit.endswith("s") and unit[-2] not in "seu":
-        unit = unit[:-1]
-    return f"{number(value)} {unit}".strip()
+    """A value with its unit, at the display places in effect: "2.1 kg", and "1 cup"
+    for a unit of "cups" (see `config.numbers.unit_label`)."""
+    return quantity(value, unit, _places.get())
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

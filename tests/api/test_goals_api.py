@@ -405,7 +405,65 @@ def test_progress_reads_as_the_goal_page_renders_it(api, owner, metric):
     assert f'<p class="headline">{escape(progress["headline"])}</p>' in html
     assert f'<p class="summary-text">{escape(progress["summary_text"])}</p>' in html
     assert f'<span class="pill status-{progress["status"]}">{progress["status_label"]}' in html
-    assert f'<progress class="bar" max="100" value="{progress["percent"]}"' in html
+    assert (
+        f'<progress class="bar tone-{progress["status"]}" max="100" value="{progress["percent"]}"'
+        in html
+    )
+
+
+QUOTA = {
+    "title": "Three workouts a week",
+    "kind": "quota",
+    "target": 3,
+    "period": "week",
+    "comparison": "at_least",
+}
+
+
+def test_a_quota_goal_asks_for_a_share_of_its_periods(api, metric):
+    created = api.call("post", "goals", {**QUOTA, "required_share": 71, "metric_id": metric.id})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["required_share"], body["progress"]["required_share"]) == (71, 71)
+    patched = api.call("patch", f"goals/{body['id']}", {"required_share": 100})
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["required_share"] == 100
+    for wrong in (0, 101, "most"):
+        refused = api.call("patch", f"goals/{body['id']}", {"required_share": wrong})
+        assert refused.status_code == 422 and field_names(refused) == {"required_share"}
+    assert Goal.objects.get(id=body["id"]).required_share == 100
+
+
+def test_a_kind_without_periods_keeps_every_period(api, metric):
+    created = api.call("post", "goals", {**REACH, "required_share": 50, "metric_id": metric.id})
+    assert created.status_code == 201, created.content
+    assert created.json()["required_share"] == 100
+    assert created.json()["progress"]["required_share"] is None
+
+
+def test_progress_says_achieved_and_its_exact_percent(api, owner, metric):
+    goal = _total(metric)
+    progress = api.call("get", f"goals/{goal.id}").json()["progress"]
+    assert progress["achieved"] is (progress["status"] == "achieved")
+    assert isinstance(progress["percent_exact"], str)
+    assert int(Decimal(progress["percent_exact"])) == progress["percent"]
+    MeasurementFactory(metric=metric, value=Decimal(500), measured_at=days_ago(0, hour=0))
+    done = api.call("get", f"goals/{goal.id}").json()["progress"]
+    assert (done["status"], done["achieved"], done["percent"]) == ("achieved", True, 100)
+    assert Decimal(done["percent_exact"]) > 100
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [QUOTA, {"kind": "range", "target_low": 7, "target_high": 9, "period": "week"}],
+    ids=["quota", "range"],
+)
+def test_an_empty_period_is_null_whatever_the_kind(api, metric, fields):
+    body = {"title": "Empty", **fields, "metric_id": metric.id}
+    progress = api.call("post", "goals", body).json()["progress"]
+    assert (progress["current"], progress["percent_exact"]) == (None, None)
+    assert progress["series"][-1]["value"] is None
+    assert (progress["status"], progress["status_label"]) == ("no_data", "No data yet")
 
 
 def test_the_list_costs_the_same_queries_for_one_goal_as_for_ten(

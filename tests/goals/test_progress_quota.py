@@ -36,20 +36,24 @@ CASES = {
             "summary_text": "Starts on 2 Mar; at least 3 workouts each week.",
         },
     ),
-    "first day, no data": (
+    "first day, no data: nothing to judge yet, and an empty week has no value": (
         WORKOUTS,
         {},
         "2026-03-02",
         {
-            "status": "on_track",
-            "current": "0",
-            "expected": "0",
+            "status": "no_data",
+            "status_label": "No data yet",
+            "current": None,
+            "percent": 0,
+            "percent_exact": None,
+            "expected": None,
             "period_status": "not_yet",
             "period_first": "2026-03-02",
             "period_last": "2026-03-08",
             "streak": 0,
             "success_rate": None,
-            "headline": "0 of 3 workouts this week",
+            "headline": "0 of 3 workouts this week, 7 days left",
+            "summary_text": "No measurements yet; needs every week.",
         },
     ),
     "at least, keeping pace": (
@@ -61,17 +65,19 @@ CASES = {
             "current": "1",
             "expected": "0.857143",
             "percent": 33,
+            "percent_exact": "33.333333",
             "period_status": "not_yet",
             "streak": 1,
             "success_rate": 100,
-            "summary_text": "2 workouts to go this week; streak: 1 week; met 1 of 1 week.",
+            "headline": "1 of 3 workouts this week, 5 days left",
+            "summary_text": "Met 1 of 1 week; needs every week; streak: 1 week.",
         },
     ),
-    "at least, behind the pace": (
+    "at least, slow this week but the week can still be won": (
         WORKOUTS,
         ONE_WEEK_MET,
         "2026-03-12",
-        {"status": "behind", "current": "0", "period_status": "not_yet"},
+        {"status": "on_track", "current": None, "period_status": "not_yet", "expected": None},
     ),
     "at least, met early; the open week is not in the streak yet": (
         WORKOUTS,
@@ -88,20 +94,29 @@ CASES = {
             "periods_met": 2,
             "periods_judged": 3,
             "success_rate": 67,
-            "summary_text": "3 workouts to go this week; streak: 1 week; met 2 of 3 weeks.",
+            "status": "behind",
+            "headline": "0 of 3 workouts this week, 7 days left",
+            "summary_text": "Met 2 of 3 weeks; needs every week; streak: 1 week.",
         },
     ),
     "at least, no data": (
         WORKOUTS,
         {},
         "2026-03-23",
-        {"streak": 0, "success_rate": 0, "has_data": False, "current": "0"},
+        {"status": "behind", "streak": 0, "success_rate": 0, "has_data": False, "current": None},
     ),
-    "on the last day of a fixed window": (
+    "on the last day of a fixed window, the last week can still be won": (
         FOUR_WEEKS,
         {"2026-03-02": "3", "2026-03-09": "3", "2026-03-16": "3"},
         "2026-03-29",
-        {"status": "behind", "period_first": "2026-03-23", "streak": 3},
+        {
+            "status": "on_track",
+            "period_first": "2026-03-23",
+            "streak": 3,
+            "periods_total": 4,
+            "periods_required": 4,
+            "headline": "0 of 3 workouts this week, last day",
+        },
     ),
     "after the window, every week met": (
         FOUR_WEEKS,
@@ -109,6 +124,7 @@ CASES = {
         "2026-03-30",
         {
             "status": "achieved",
+            "achieved": True,
             "streak": 4,
             "success_rate": 100,
             "headline": "Met 4 of 4 weeks",
@@ -122,23 +138,24 @@ CASES = {
             "status": "failed",
             "success_rate": 75,
             "period_first": "2026-03-23",
-            "summary_text": "Met 3 of 4 weeks; at least 3 workouts each week.",
+            "achieved": False,
+            "summary_text": "Met 3 of 4 weeks; needed every week; at least 3 workouts each week.",
         },
     ),
-    "at most, under the limit today": (
+    "at most, under the limit today after a day over it, every day asked": (
         COFFEES,
         {"2026-03-02": "1", "2026-03-03": "3", "2026-03-04": "2", "2026-03-05": "1"},
         "2026-03-05",
         {
-            "status": "on_track",
+            "status": "behind",
             "current": "1",
             "expected": None,
             "percent": 50,
             "period_status": "met",
             "streak": 1,
             "success_rate": 67,
-            "headline": "1 of at most 2 cups today",
-            "summary_text": "1 cup left today; streak: 1 day; met 2 of 3 days.",
+            "headline": "1 of at most 2 cups today, 1 cup left",
+            "summary_text": "Met 2 of 3 days; needs every day; streak: 1 day.",
         },
     ),
     "at most, over the limit today": (
@@ -149,7 +166,9 @@ CASES = {
             "status": "behind",
             "period_status": "exceeded",
             "percent": 100,
-            "summary_text": "Over by 1 cup today; streak: 1 day; met 1 of 1 day.",
+            "percent_exact": "150",
+            "headline": "3 of at most 2 cups today, over by 1 cup",
+            "summary_text": "Met 1 of 1 day; needs every day; streak: 1 day.",
         },
     ),
     "at most, nothing recorded is within the limit": (
@@ -188,7 +207,7 @@ def test_quota_progress(goal, values, today, expected):
 
 WEEK_STARTS = {
     # Saturday 7 and Sunday 8 March: one week from Monday, two from Sunday.
-    "weeks from Monday": (0, "2026-03-09", "0", 1),
+    "weeks from Monday": (0, "2026-03-09", None, 1),
     "weeks from Sunday": (6, "2026-03-08", "2", 0),
 }
 
@@ -202,7 +221,8 @@ def test_weeks_start_on_the_owners_first_weekday(week_start, period_first, curre
     progress = progress_of(WORKOUTS, values, today="2026-03-10", week_start=week_start)
 
     assert_progress(
-        progress, {"period_first": period_first, "current": current, "periods_met": met}
+        progress,
+        {"period_first": period_first, "current": current, "periods_met": met},
     )
 
 
@@ -214,4 +234,4 @@ def test_the_series_has_one_point_per_period_with_its_status():
         ("2026-03-09", "2026-03-15", "missed"),
         ("2026-03-16", "2026-03-22", "not_yet"),
     ]
-    assert [point.value for point in progress.series] == [3, 1, 0]
+    assert [point.value for point in progress.series] == [3, 1, None]

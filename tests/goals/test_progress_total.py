@@ -28,11 +28,13 @@ CASES = {
         {},
         "2026-03-01",
         {
-            "status": "on_track",
+            "status": "no_data",
             "current": "0",
-            "expected": "0",
-            "buffer_days": 0,
-            "summary_text": "No measurements yet; 100 km to go; on track.",
+            "percent_exact": "0",
+            "expected": None,
+            "buffer_days": None,
+            "headline": "No measurements yet",
+            "summary_text": "No measurements yet; 100 km by 10 Mar.",
         },
     ),
     "first day, one point": (

@@ -353,3 +353,48 @@ def test_undo_after_ten_minutes_is_not_found(signed_in, user):
     assert response["HX-Retarget"] == "#error-region"
     goal.refresh_from_db()
     assert goal.deleted_at is not None
+
+
+def sleep_form(**overrides):
+    data = {
+        "title": "Sleep 7 to 9 hours",
+        "kind": "range",
+        "metric": "",
+        "new_metric_name": "Sleep",
+        "new_metric_unit": "h",
+        "start_date": "2026-11-01",
+        "target_low": "7",
+        "target_high": "9",
+        "period": "day",
+        "period_aggregation": "sum",
+        "aggregation": "sum",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.django_db
+def test_the_share_of_periods_is_asked_for_quota_and_range_goals_only(signed_in):
+    for kind, asked in (("range", True), ("quota", True), ("reach", False), ("total", False)):
+        body = signed_in.get(reverse("goals:create"), {"kind": kind}).content.decode()
+        assert ('name="required_share"' in body) is asked, kind
+    body = signed_in.get(reverse("goals:create"), {"kind": "range"}).content.decode()
+    assert "Periods to meet (%)" in body and 'name="required_share" value="100"' in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "stored"), [("71", 71), ("", 100)])
+def test_a_range_goal_keeps_the_share_typed_or_every_period(signed_in, typed, stored):
+    response = signed_in.post(reverse("goals:create"), sleep_form(required_share=typed))
+    assert response.status_code == 302
+    goal = Goal.objects.get()
+    assert goal.required_share == stored
+    edit = signed_in.get(reverse("goals:edit", args=[goal.id])).content.decode()
+    assert f'name="required_share" value="{stored}"' in edit
+
+
+@pytest.mark.django_db
+def test_a_share_out_of_range_is_explained(signed_in):
+    response = signed_in.post(reverse("goals:create"), sleep_form(required_share="0"))
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    assert not Goal.objects.exists()

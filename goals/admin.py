@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from accounts.selectors import preferences_for
 from audit.admin import AuditedModelAdmin
+from config.numbers import format_value, quantity
 
 from .models import AUDITED_FIELDS, Goal
 from .progress import progress_for_goal
@@ -14,6 +15,7 @@ class GoalAdmin(AuditedModelAdmin):
         "title",
         "kind",
         "metric",
+        "target_shown",
         "owner",
         "status",
         "start_date",
@@ -33,6 +35,15 @@ class GoalAdmin(AuditedModelAdmin):
 
     def audit_metric_id(self, goal: Goal) -> int:
         return goal.metric_id
+
+    @admin.display(description="Target")
+    def target_shown(self, goal: Goal) -> str:
+        """The target at the metric's display places (the form keeps exact values)."""
+        metric = goal.metric
+        if goal.target_low is not None and goal.target_high is not None:
+            low = format_value(goal.target_low, metric.places)
+            return f"{low} to {quantity(goal.target_high, metric.unit, metric.places)}"
+        return quantity(goal.target, metric.unit, metric.places) or "—"
 
     @admin.display(description="Progress now")
     def progress(self, goal: Goal) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
+from config.numbers import quantity
+
 from .kinds import wording
 from .kinds.payload import PeriodStatus, Progress
 
@@ -122,7 +124,7 @@ def chart_geometry(progress: Progress, *, width: int, height: int) -> ChartGeome
     scale = _scale_for(progress, width, height)
     points = [point for point in progress.series if point.value is not None]
     periodic = progress.period is not None
-    label = partial(wording.amount, unit=progress.unit)
+    label = partial(quantity, unit=progress.unit, places=progress.places)
     return ChartGeometry(
         width=width,
         height=height,

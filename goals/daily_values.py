@@ -33,7 +33,13 @@ from .choices import Aggregation
 from .kinds.days import ONE_DAY, DailySeries, DayRange, rounded
 from .models import Goal
 
-__all__ = ["DailySeries", "DayRange", "daily_values_for_goals", "units_for_goals"]
+__all__ = [
+    "DailySeries",
+    "DayRange",
+    "daily_values_for_goals",
+    "metrics_for_goals",
+    "units_for_goals",
+]
 
 GROUPED = frozenset(
     {Aggregation.SUM, Aggregation.COUNT, Aggregation.MIN, Aggregation.MAX, Aggregation.MEAN}
@@ -167,13 +173,22 @@ def _series_of(goal: Goal, days: DayRange | None, found: DayValues) -> DailySeri
     )
 
 
-def units_for_goals(goals: Iterable[Goal]) -> dict[int, str]:
-    """Each goal's metric unit: from the loaded metric, or one query for the goals
-    whose metric was not selected with them."""
+def metrics_for_goals(goals: Iterable[Goal]) -> dict[int, Metric]:
+    """Each goal's metric (its unit and display places): the loaded one, or one query
+    for the goals whose metric was not selected with them."""
     goals = list(goals)
     missing = {goal.metric_id for goal in goals if not Goal.metric.is_cached(goal)}
-    units = dict(Metric.objects.filter(id__in=missing).values_list("id", "unit")) if missing else {}
+    loaded = (
+        Metric.objects.only("id", "unit", "display_places", "typed_places").in_bulk(missing)
+        if missing
+        else {}
+    )
     return {
-        goal.id: goal.metric.unit if Goal.metric.is_cached(goal) else units[goal.metric_id]
+        goal.id: goal.metric if Goal.metric.is_cached(goal) else loaded[goal.metric_id]
         for goal in goals
     }
+
+
+def units_for_goals(goals: Iterable[Goal]) -> dict[int, str]:
+    """Each goal's metric unit (see `metrics_for_goals`)."""
+    return {goal_id: metric.unit for goal_id, metric in metrics_for_goals(goals).items()}

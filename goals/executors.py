@@ -9,7 +9,7 @@ from audit import trail
 from audit.models import Action
 from config.envelope import NotFound, Result, ValidationFailed
 from measurements.contracts import CreateMetric
-from measurements.executors import metric_insert
+from measurements.executors import metric_insert, metric_note_typed
 from measurements.models import Metric
 
 from .choices import GoalStatus
@@ -29,14 +29,24 @@ def _locked_goal(goal_id: int, owner_id: int) -> Goal:
 
 
 def _resolve_metric(
-    *, owner_id: int, metric_id: int | None, new_metric: NewMetric | None, now: dt.datetime
+    *,
+    owner_id: int,
+    metric_id: int | None,
+    new_metric: NewMetric | None,
+    now: dt.datetime,
+    fields: GoalFields,
 ) -> Metric:
+    """The goal's metric. One created with the goal shows values with the decimals of
+    the goal's typed numbers (a target of 74.5 kg: one)."""
     if new_metric is not None:
-        return metric_insert(
+        typed = (fields.target, fields.target_low, fields.target_high, fields.start_value)
+        metric = metric_insert(
             owner_id=owner_id,
             command=CreateMetric(name=new_metric.name, unit=new_metric.unit),
             now=now,
         )
+        metric_note_typed(metric, [value for value in typed if value is not None])
+        return metric
     metric = Metric.objects.filter(id=metric_id, owner_id=owner_id).first()
     if metric is None:
         raise ValidationFailed.on("metric", "Choose one of your metrics, or create one.")
@@ -86,7 +96,9 @@ def goal_create(
     new_metric: NewMetric | None,
     now: dt.datetime,
 ) -> Result:
-    metric = _resolve_metric(owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now)
+    metric = _resolve_metric(
+        owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now, fields=fields
+    )
     goal = Goal(owner_id=owner_id, metric=metric, created=now, updated=now)
     _apply(goal, fields)
     goal.full_clean(exclude=["owner", "metric"])
@@ -108,7 +120,7 @@ def goal_update(
     goal = _locked_goal(goal_id, owner_id)
     before = trail.snapshot(goal, AUDITED_FIELDS)
     goal.metric = _resolve_metric(
-        owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now
+        owner_id=owner_id, metric_id=metric_id, new_metric=new_metric, now=now, fields=fields
     )
     _apply(goal, fields)
     goal.updated = now

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from . import kinds
-from .daily_values import daily_values_for_goals, units_for_goals
+from .daily_values import daily_values_for_goals, metrics_for_goals
+from .kinds import wording
 from .kinds.base import GoalKind
 from .kinds.payload import PeriodStatus, Progress, ProgressPoint, ProgressStatus
 from .kinds.payload import ProgressContext as _Context
@@ -44,15 +45,26 @@ def progress_for_goals(
     policies = {goal.id: _kind_of(goal) for goal in goals}
     ranges = {goal.id: policies[goal.id].days_to_read(goal, today) for goal in goals}
     daily = daily_values_for_goals(goals, zone=profile_zone, ranges=ranges)
-    units = units_for_goals(goals)
+    metrics = metrics_for_goals(goals)
     return {
-        goal.id: policies[goal.id].progress(
+        goal.id: _progress(
+            policies[goal.id],
             goal,
             daily[goal.id],
-            _Context(today=today, week_start=week_start, unit=units[goal.id], goal_id=goal.id),
+            _Context(
+                today=today, week_start=week_start, unit=metrics[goal.id].unit, goal_id=goal.id
+            ),
+            places=metrics[goal.id].places,
         )
         for goal in goals
     }
+
+
+def _progress(kind: GoalKind, goal: Goal, days, context: _Context, *, places: int) -> Progress:
+    """The kind's progress, its words written at the metric's display places."""
+    with wording.places(places):
+        progress = kind.progress(goal, days, context)
+    return progress.model_copy(update={"places": places})
 
 
 def progress_for_goal(

@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from config.numbers import plain
+from config.numbers import MAX_PLACES, plain
 
 from .units import Reading, UnitError, UnstorableValue, read
 
@@ -101,6 +101,13 @@ class MeasurementForm(QuickEntryForm):
 class MetricForm(forms.Form):
     name = forms.CharField(max_length=80)
     unit = forms.CharField(max_length=24, help_text="kg, km, h, workouts, cups…")
+    display_places = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_PLACES,
+        label="Decimals shown",
+        help_text="0 to 6. Leave empty to use as many as your first value has (at most 2).",
+    )
 
 
 class HistoryFilterForm(forms.Form):

@@ -1,11 +1,13 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from config.numbers import plain
+from config.numbers import MAX_PLACES, plain, quantity
 
 from .choices import Source
+from .precision import default_places
 
 #: Everything needed to bring a deleted measurement back from its audit entry.
 SNAPSHOT_FIELDS = (
@@ -30,6 +32,16 @@ class Metric(models.Model):
     )
     name = models.CharField(max_length=80)
     unit = models.CharField(max_length=24, help_text="kg, km, h, workouts, cups…")
+    #: Decimals shown wherever a value is read (stored values stay exact), as a person
+    #: set them; empty: `typed_places` (see `measurements.precision`).
+    display_places = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PLACES)],
+        help_text="Decimals shown (0 to 6). Empty: as many as the values typed (at most 2).",
+    )
+    #: The most decimals typed in this unit so far (at most 2), kept as values arrive.
+    typed_places = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     created = models.DateTimeField()
 
     class Meta:
@@ -43,6 +55,13 @@ class Metric(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("measurements:detail", args=[self.id])
+
+    @property
+    def places(self) -> int:
+        """The decimals values of this metric are shown with."""
+        if self.display_places is not None:
+            return self.display_places
+        return max(self.typed_places or 0, default_places(self.unit))
 
 
 class Measurement(models.Model):
@@ -81,7 +100,8 @@ class Measurement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.value} {self.metric.unit} at {self.measured_at:%Y-%m-%d %H:%M}"
+        shown = quantity(self.value, self.metric.unit, self.metric.places)
+        return f"{shown} at {self.measured_at:%Y-%m-%d %H:%M}"
 
     @property
     def as_entered(self) -> str:

@@ -53,6 +53,11 @@ def _physical(unit: str) -> pint.Unit | None:
         return None
 
 
+def is_counting_label(unit: str) -> bool:
+    """A unit pint does not know ("workouts", "pages"): it counts things."""
+    return _physical(unit) is None
+
+
 def read(entry: str, metric_unit: str) -> Reading:
     """The value of `entry` in `metric_unit`, or `UnitError` with a plain reason."""
     match = _ENTRY.match(entry or "")

@@ -38,5 +38,5 @@ def test_a_token_made_on_the_page_records_through_the_api(live_server, page: Pag
 
     page.goto(f"{live_server.url}/metrics/{metric.id}/")
     row = page.locator("#measurement-list tbody tr").first
-    expect(row).to_contain_text("81.646627 kg (180 lb)")
+    expect(row).to_contain_text("81.6 kg (180 lb)")
     expect(row).to_contain_text("API")

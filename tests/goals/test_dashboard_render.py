@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import preferences_for
-from config.numbers import plain
+from config.numbers import format_value
 from goals.models import Goal
 from goals.progress import progress_for_goal
 from measurements.models import Measurement, Metric
@@ -123,7 +123,8 @@ def test_card_and_goal_page_show_the_mappers_numbers(signed_in, user):
     card = signed_in.get(reverse("goals:card", args=[goal.id])).content.decode()
     page = signed_in.get(reverse("goals:detail", args=[goal.id])).content.decode()
     for html in (card, page):
-        assert f'<span class="current">{plain(progress.current)}</span>' in html
+        shown = format_value(progress.current, progress.places)
+        assert f'<span class="current">{shown}</span>' in html
         assert progress.headline in html
         assert f'value="{progress.percent}"' in html
         assert progress.status_label in html

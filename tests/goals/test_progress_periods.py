@@ -63,7 +63,9 @@ def test_numbers_read_plainly(value, text):
     [
         ("1", "cups", "1 cup"),
         ("2", "cups", "2 cups"),
-        ("1", "glasses", "1 glasses"),
+        ("1", "glasses", "1 glass"),
+        ("1", "coffees", "1 coffee"),
+        ("1", "bus", "1 bus"),
         ("1", "kg", "1 kg"),
         ("-1", "workouts", "-1 workout"),
     ],

@@ -122,7 +122,7 @@ def test_htmx_edit_in_another_unit_stores_the_conversion_and_sends_the_exact_eve
     assert response.status_code == 200
     assert body.lstrip().startswith(f'<tr id="measurement-{measurement.id}">')
     assert re.search(rf'<a id="edit-{measurement.id}"[^>]*\sautofocus>Edit</a>', body)
-    assert "81.646627 kg" in body and "(180 lb)" in body
+    assert "81.6 kg" in body and "(180 lb)" in body
     assert events(response) == expected_events(metric, goals_over_metric)
     measurement.refresh_from_db()
     assert (measurement.value, measurement.original_value, measurement.original_unit) == (

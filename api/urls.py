@@ -6,12 +6,14 @@ served from the app itself."""
 from django.urls import path
 from ninja import NinjaAPI
 
+from accounts.api import router as me
 from goals.api import router as goals
 from measurements.api import measurements, metrics
 
 from . import errors
 from .auth import AUTH
 from .parser import StrictJsonParser
+from .renderer import ExactTimeRenderer
 
 api = NinjaAPI(
     title="Goaltrack API",
@@ -19,17 +21,20 @@ api = NinjaAPI(
     description=(
         "Record measurements and read progress. Authenticate with a personal token "
         "(`Authorization: Bearer gt_…`) or a signed-in session with its CSRF token. "
-        "Every POST takes an `Idempotency-Key`. Errors have one shape: "
+        "Every POST takes an `Idempotency-Key`. Numbers are strings, exact; times are "
+        "ISO 8601 with their microseconds, in UTC (`Z`). Errors have one shape: "
         '`{"error": {"code", "message", "phase", "correlation_id", "fields"}}`.'
     ),
     auth=AUTH,
     parser=StrictJsonParser(),
+    renderer=ExactTimeRenderer(),
     urls_namespace="api",
     docs_url="/docs",
 )
 api.add_router("/metrics", metrics)
 api.add_router("/measurements", measurements)
 api.add_router("/goals", goals)
+api.add_router("/me", me)
 errors.install(api)
 
 

@@ -17,15 +17,16 @@ from config.api_schemas import Number, OptionalNumber, Strict, error_responses
 from config.envelope import ValidationFailed
 from config.request_context import Phase, set_phase
 
-from . import selectors
+from . import dependents, selectors
 from .contracts import (
     MAX_BATCH,
     CreateMetric,
     EditMeasurement,
-    IngestCounts,
+    ItemOutcome,
     MeasurementRef,
     MetricRef,
     RecordMeasurement,
+    Rejection,
     UpdateMetric,
     plausible_moment,
 )
@@ -50,16 +51,26 @@ measurements = Router(tags=["measurements"])
 class MetricIn(Strict):
     name: str = Field(min_length=1, max_length=80)
     unit: str = Field(min_length=1, max_length=24, description="kg, km, h, workouts…")
+    display_places: int | None = Field(
+        default=None,
+        ge=0,
+        le=6,
+        description="Decimals pages show (values stay exact); null: from the first value typed.",
+    )
 
 
 class MetricPatch(Strict):
-    name: str = Field(min_length=1, max_length=80)
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    display_places: int | None = Field(default=None, ge=0, le=6)
 
 
 class MetricOut(Schema):
     id: int
     name: str
     unit: str
+    display_places: int = Field(
+        validation_alias="places", description="Decimals pages show; API values stay exact."
+    )
     created: dt.datetime
 
 
@@ -70,7 +81,9 @@ def list_metrics(request):
 
 @metrics.post("", response={201: MetricOut, **error_responses()}, summary="Create a metric")
 def create_metric_api(request, payload: MetricIn):
-    command = CreateMetric(name=payload.name, unit=payload.unit)
+    command = CreateMetric(
+        name=payload.name, unit=payload.unit, display_places=payload.display_places
+    )
     data = create_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
     return Status(201, selectors.metric_for_owner(metric_id=data.id, owner_id=request.user.id))
 
@@ -84,10 +97,14 @@ def get_metric(request, metric_id: int):
 
 
 @metrics.patch(
-    "/{metric_id}", response={200: MetricOut, **error_responses(404)}, summary="Rename a metric"
+    "/{metric_id}",
+    response={200: MetricOut, **error_responses(404)},
+    summary="Rename a metric or set its display places",
 )
 def rename_metric_api(request, metric_id: int, payload: MetricPatch):
-    command = UpdateMetric(metric_id=metric_id, name=payload.name)
+    command = UpdateMetric(
+        metric_id=metric_id, name=payload.name, display_places=payload.display_places
+    )
     rename_metric(command, actor_id=request.user.id, now=timezone.now()).unwrap()
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
 
@@ -140,6 +157,16 @@ class MeasurementOut(Schema):
     updated: dt.datetime
 
 
+class MeasurementRecordedOut(MeasurementOut):
+    outside_goals: list[str] = Field(
+        description=(
+            "The active goals over the metric whose window does not hold `measured_at`, "
+            "each as a sentence saying when it starts or ended, e.g. "
+            "`“Run 100 km in December” starts on 1 Dec`: the value does not count there."
+        )
+    )
+
+
 class MeasurementPage(Schema):
     items: list[MeasurementOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
@@ -163,6 +190,23 @@ class BatchIn(Strict):
             "measured_at, note, external_id). Items are checked one by one; the valid "
             "ones are written, the others come back as rejections."
         ),
+    )
+
+
+class BatchOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejections: list[Rejection] = Field(
+        description="The rejected items alone, by index (each is in `items` too)."
+    )
+    items: list[ItemOutcome] = Field(
+        description=(
+            "Every item, in the order sent: its `index`, its `outcome` (`created`, "
+            "`updated`, `unchanged` or `rejected`), the `id` of its measurement (null "
+            "when rejected) and, when rejected, the `fields` that were wrong."
+        )
     )
 
 
@@ -201,7 +245,7 @@ def list_measurements(request, filters: Query[MeasurementFilters]):
 
 @measurements.post(
     "",
-    response={201: MeasurementOut, **error_responses(404, 409)},
+    response={201: MeasurementRecordedOut, **error_responses(404, 409)},
     summary="Record one measurement",
 )
 def record_measurement_api(request, payload: MeasurementIn):
@@ -219,16 +263,30 @@ def record_measurement_api(request, payload: MeasurementIn):
         external_id=payload.external_id,
     )
     data = record_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
-    return Status(201, _owned(request, data.id))
+    moment = dependents.Moment(
+        metric_id=data.metric_id,
+        measured_at=data.measured_at,
+        zone=timezone.get_current_timezone(),
+        now=timezone.now(),
+    )
+    recorded = _owned(request, data.id)
+    recorded.outside_goals = dependents.window_notes(moment)
+    return Status(201, recorded)
 
 
 @measurements.post(
     "/batch",
-    response={200: IngestCounts, **error_responses(409)},
+    response={200: BatchOut, **error_responses(409)},
     summary="Record or update many at once",
 )
 def ingest_api(request, payload: BatchIn):
-    return ingest_measurements(payload.items, actor_id=request.user.id, now=timezone.now()).unwrap()
+    counts = ingest_measurements(payload.items, actor_id=request.user.id, now=timezone.now())
+    counts = counts.unwrap()
+    return {
+        **counts.model_dump(exclude={"written", "rejections"}),
+        "rejections": counts.rejections,
+        "items": counts.outcomes(),
+    }
 
 
 @measurements.get(

@@ -3,6 +3,7 @@
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +23,8 @@ class CreateMetric(BaseModel):
 
     name: str = Field(min_length=1, max_length=80)
     unit: str = Field(min_length=1, max_length=24)
+    #: Decimals shown; None: from the first value typed.
+    display_places: int | None = Field(default=None, ge=0, le=6)
 
     @field_validator("name", "unit")
     @classmethod
@@ -33,17 +36,19 @@ class CreateMetric(BaseModel):
 
 
 class UpdateMetric(BaseModel):
-    """A new name. The unit stays: the stored values are in it."""
+    """A new name, or new display places (fields not given stay). The unit stays: the
+    stored values are in it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     metric_id: int
-    name: str = Field(min_length=1, max_length=80)
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    display_places: int | None = Field(default=None, ge=0, le=6)
 
     @field_validator("name")
     @classmethod
-    def stripped(cls, value: str) -> str:
-        return CreateMetric.stripped(value)
+    def stripped(cls, value: str | None) -> str | None:
+        return None if value is None else CreateMetric.stripped(value)
 
 
 class MetricRef(BaseModel):
@@ -58,6 +63,7 @@ class MetricData(BaseModel):
     id: int
     name: str
     unit: str
+    display_places: int | None = None
 
 
 class UnstorableNumber(ValueError):
@@ -220,6 +226,37 @@ class Rejection(BaseModel):
     fields: list[FieldError]
 
 
+class Outcome(StrEnum):
+    """What a batch did with one item."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+class Written(BaseModel):
+    """An item of a batch that was written, or found already as it was sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    id: int
+    outcome: Outcome
+
+
+class ItemOutcome(BaseModel):
+    """One item's fate, in the batch's order: its measurement's id (none when
+    rejected), and what was wrong with it when rejected."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    outcome: Outcome
+    id: int | None = None
+    fields: list[FieldError] = Field(default_factory=list)
+
+
 class IngestCounts(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -228,3 +265,21 @@ class IngestCounts(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     rejections: list[Rejection] = Field(default_factory=list)
+    #: The items written (created, updated or unchanged), by index; with `rejections`
+    #: they account for every item.
+    written: list[Written] = Field(default_factory=list)
+
+    def outcomes(self) -> list[ItemOutcome]:
+        """Every item's outcome, in the order the batch sent them."""
+        # Built without validating again: every part was validated on its way in.
+        outcomes = [
+            ItemOutcome.model_construct(index=w.index, outcome=w.outcome, id=w.id, fields=[])
+            for w in self.written
+        ]
+        outcomes += (
+            ItemOutcome.model_construct(
+                index=r.index, outcome=Outcome.REJECTED, id=None, fields=r.fields
+            )
+            for r in self.rejections
+        )
+        return sorted(outcomes, key=lambda outcome: outcome.index)

@@ -3,6 +3,7 @@ transaction that also writes its audit entry; `now` and the acting user come in 
 arguments."""
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -10,7 +11,7 @@ from django.db.models import ProtectedError
 from audit import trail
 from audit.models import Action, AuditEntry
 from config.envelope import Conflict, FieldError, NotFound, Result, ValidationFailed
-from config.numbers import plain
+from config.numbers import quantity
 
 from .choices import Source
 from .contracts import (
@@ -21,11 +22,14 @@ from .contracts import (
     MeasurementData,
     MeasurementValues,
     MetricData,
+    Outcome,
     RecordMeasurement,
     Rejection,
     UpdateMetric,
+    Written,
 )
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
+from .precision import places_in
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
 FUTURE_TOLERANCE = dt.timedelta(days=1)
@@ -38,7 +42,13 @@ def metric_insert(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> 
     """Insert a metric inside the caller's transaction (goal creation uses it too)."""
     if Metric.objects.filter(owner_id=owner_id, name__iexact=command.name).exists():
         raise ValidationFailed.on("name", f"You already have a metric called “{command.name}”.")
-    metric = Metric(owner_id=owner_id, name=command.name, unit=command.unit, created=now)
+    metric = Metric(
+        owner_id=owner_id,
+        name=command.name,
+        unit=command.unit,
+        display_places=command.display_places,
+        created=now,
+    )
     metric.full_clean(exclude=["owner"])
     try:
         with transaction.atomic():
@@ -66,11 +76,14 @@ def _locked_metric(metric_id: int, owner_id: int) -> Metric:
 @transaction.atomic(durable=True)
 def metric_rename(*, owner_id: int, command: UpdateMetric, now: dt.datetime) -> Result:
     metric = _locked_metric(command.metric_id, owner_id)
+    changed = command.model_dump(include={"name", "display_places"}, exclude_none=True)
     taken = Metric.objects.filter(owner_id=owner_id, name__iexact=command.name)
-    if taken.exclude(id=metric.id).exists():
+    if command.name is not None and taken.exclude(id=metric.id).exists():
         raise ValidationFailed.on("name", f"You already have a metric called “{command.name}”.")
-    metric.name = command.name
-    metric.save(update_fields=["name"])
+    for field, value in changed.items():
+        setattr(metric, field, value)
+    if changed:
+        metric.save(update_fields=list(changed))
     return Result.success(MetricData.model_validate(metric))
 
 
@@ -85,6 +98,20 @@ def metric_delete(*, owner_id: int, metric_id: int, now: dt.datetime) -> Result:
     except ProtectedError as exc:
         raise Conflict("Goals are built on this metric; delete or move them first.") from exc
     return Result.success(data)
+
+
+def metric_note_typed(metric: Metric, values: list) -> None:
+    """Remember the most decimals typed in the metric's own unit, inside the caller's
+    transaction; its values read with them until a person sets display places."""
+    places = places_in(values)
+    if places is not None and places > (metric.typed_places or -1):
+        metric.typed_places = places
+        metric.save(update_fields=["typed_places"])
+
+
+def _note_typed(metric: Metric, written: list[tuple]) -> None:
+    """Values typed in another unit ("180 lb") say nothing of this one's scale."""
+    metric_note_typed(metric, [value for value, unit in written if not unit])
 
 
 def _check_time(command: MeasurementValues, now: dt.datetime) -> None:
@@ -109,7 +136,7 @@ def _audit_fields(
         "subject_id": measurement.id,
         "owner_id": metric.owner_id,
         "actor_id": actor_id,
-        "summary": f"{plain(measurement.value)} {metric.unit}",
+        "summary": quantity(measurement.value, metric.unit, metric.places),
         "now": now,
         "before": before,
         "after": after,
@@ -168,6 +195,7 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
                 f"with the external id “{command.external_id}”."
             ) from exc
         return Result.success(_data(existing, replayed=True))
+    _note_typed(metric, [(measurement.value, measurement.original_unit)])
     _audit(
         measurement,
         Action.CREATED,
@@ -319,11 +347,14 @@ def ingest_rows(
     id): a new id creates, a known one with other values updates, a known one with the
     same values changes nothing; rows without an external id always create. The same
     external id twice in one batch is rejected the second time. `origin` (the data
-    source and sync run) is stamped on what it creates and updates."""
+    source and sync run) is stamped on what it creates and updates. Each written row's
+    id and outcome come back by its index (ids of new rows from the insert itself)."""
     origin = origin or {}
     metrics = {metric.id: metric for metric in Metric.objects.filter(owner_id=owner_id)}
     existing = _existing_by_key(rows, source)
     created, updated, rejections = [], [], []
+    created_indexes: list[int] = []
+    kept: list[Written] = []
     unchanged = 0
     seen: set[tuple[int, str]] = set()
     audit = []
@@ -355,17 +386,22 @@ def ingest_rows(
                     **row.values.model_dump(),
                 )
             )
+            created_indexes.append(row.index)
             continue
         before = trail.snapshot(stored, SNAPSHOT_FIELDS)
         for field in CHANGEABLE:
             setattr(stored, field, getattr(row.values, field))
         if trail.snapshot(stored, SNAPSHOT_FIELDS) == before:
             unchanged += 1
+            kept.append(
+                Written.model_construct(index=row.index, id=stored.id, outcome=Outcome.UNCHANGED)
+            )
             continue
         stored.updated = now
         for field, value in origin.items():
             setattr(stored, field, value)
         updated.append(stored)
+        kept.append(Written.model_construct(index=row.index, id=stored.id, outcome=Outcome.UPDATED))
         audit.append(
             _audit_fields(
                 stored,
@@ -387,6 +423,11 @@ def ingest_rows(
     Measurement.objects.bulk_update(
         updated, [*CHANGEABLE, "updated", *origin], batch_size=INGEST_CHUNK
     )
+    typed = defaultdict(list)
+    for measurement in created:
+        typed[measurement.metric_id].append((measurement.value, measurement.original_unit))
+    for metric_id, values in typed.items():
+        _note_typed(metrics[metric_id], values)
     audit.extend(
         _audit_fields(
             measurement,
@@ -399,12 +440,17 @@ def ingest_rows(
     )
     entries = [trail.entry(**fields) for fields in audit]
     AuditEntry.objects.bulk_create([e for e in entries if e], batch_size=INGEST_CHUNK)
+    kept.extend(
+        Written.model_construct(index=index, id=measurement.id, outcome=Outcome.CREATED)
+        for index, measurement in zip(created_indexes, created, strict=True)
+    )
     return IngestCounts(
         created=len(created),
         updated=len(updated),
         unchanged=unchanged,
         rejected=len(rejections),
         rejections=rejections,
+        written=sorted(kept, key=lambda item: item.index),
     )
 
 

@@ -1,6 +1,5 @@
 """Metric pages and measurement entry."""
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,11 +13,11 @@ from config.envelope import FieldError, NotFound, ValidationFailed
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
-from config.numbers import plain
+from config.numbers import plain, quantity
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
-from . import selectors
+from . import dependents, selectors
 from .contracts import (
     CreateMetric,
     EditMeasurement,
@@ -46,13 +45,25 @@ def _owned_metric(request, metric_id: int):
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
 
 
-def recorded_words(data: MeasurementData, unit: str) -> str:
-    """ "81.4 kg", or "180 lb (81.65 kg)" for a value typed in another unit."""
-    stored = f"{plain(data.value)} {unit}"
+def recorded_words(data: MeasurementData, unit: str, places: int | None = None) -> str:
+    """ "81.4 kg", "1 workout", or "180 lb (81.6 kg)" for a value typed in another unit:
+    the stored value at the metric's display `places`, the typed one as typed."""
+    stored = quantity(data.value, unit, places)
     if not data.original_unit:
         return stored
-    shown = plain(data.value.quantize(Decimal("0.01")))
-    return f"{plain(data.original_value)} {data.original_unit} ({shown} {unit})"
+    return f"{plain(data.original_value)} {data.original_unit} ({stored})"
+
+
+def _confirmation(data: MeasurementData, unit: str, places: int | None = None) -> str:
+    """What was recorded, and the goals over its metric it falls outside of: "5 km;
+    “Run 100 km in December” starts on 1 Dec"."""
+    moment = dependents.Moment(
+        metric_id=data.metric_id,
+        measured_at=data.measured_at,
+        zone=timezone.get_current_timezone(),
+        now=timezone.now(),
+    )
+    return "; ".join([recorded_words(data, unit, places), *dependents.window_notes(moment)])
 
 
 def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
@@ -146,15 +157,19 @@ def measurement_record(request, metric_id: int):
                 apply_error(form, result.error)
     set_phase(Phase.RENDER)
     recorded = result is not None and result.ok
+    if recorded and metric.display_places is None:  # the value may have set the places
+        metric.refresh_from_db(fields=["typed_places"])
     if not request.htmx:
         if recorded:
-            messages.success(request, f"Recorded {recorded_words(result.data, metric.unit)}.")
+            messages.success(
+                request, f"Recorded {_confirmation(result.data, metric.unit, metric.places)}."
+            )
             return redirect(safe_next(request, fallback=metric.get_absolute_url()))
         return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
     context = {
         "metric": metric,
         "entry_form": QuickEntryForm() if recorded else form,
-        "recorded": recorded_words(result.data, metric.unit) if recorded else None,
+        "recorded": _confirmation(result.data, metric.unit, metric.places) if recorded else None,
         "next": safe_next(request, fallback=""),
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)
@@ -219,7 +234,9 @@ def measurement_edit(request, measurement_id: int):
     set_phase(Phase.RENDER)
     metric = measurement.metric
     if not request.htmx:
-        messages.success(request, f"Saved {recorded_words(result.data, metric.unit)}.")
+        messages.success(
+            request, f"Saved {recorded_words(result.data, metric.unit, metric.places)}."
+        )
         return redirect(safe_next(request, fallback=metric.get_absolute_url()))
     saved = selectors.measurement_for_owner(measurement_id=measurement.id, owner_id=metric.owner_id)
     context = {"metric": metric, "m": saved, "focus_edit": True}
@@ -230,7 +247,7 @@ def measurement_edit(request, measurement_id: int):
 def _metric_and_words(request, data: MeasurementData):
     """The measurement's metric, and the measurement in words ("80.7 kg")."""
     metric = selectors.metric_for_owner(metric_id=data.metric_id, owner_id=request.user.id)
-    return metric, recorded_words(data, metric.unit)
+    return metric, recorded_words(data, metric.unit, metric.places)
 
 
 def _undo_notice(request, context: dict, affected: list[str]) -> HttpResponse:

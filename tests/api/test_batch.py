@@ -298,3 +298,85 @@ def test_a_batch_without_a_token_is_a_401(client, metric):
     )
     assert response.status_code == 401
     assert not Measurement.objects.exists()
+
+
+# Each item's outcome, in order
+
+
+def outcomes(body) -> list[tuple[int, str]]:
+    return [(entry["index"], entry["outcome"]) for entry in body["items"]]
+
+
+def test_each_item_answers_its_id_and_outcome_in_the_order_sent(api, owner, metric):
+    first = send(api, [item(metric, 80, external_id="same"), item(metric, 70, external_id="new")])
+    stored = {m.external_id: m.id for m in Measurement.objects.all()}
+    assert [(e["index"], e["outcome"], e["id"]) for e in first["items"]] == [
+        (0, "created", stored["same"]),
+        (1, "created", stored["new"]),
+    ]
+
+    body = send(
+        api,
+        [
+            item(metric, 80, external_id="same"),  # 0 unchanged
+            item(metric, "NaN"),  # 1 rejected before writing
+            item(metric, 71, external_id="new"),  # 2 updated
+            item(metric, 90),  # 3 created
+            item(metric, 91, external_id="same"),  # 4 rejected: twice in the batch
+            {**item(metric), "metric_id": 987654},  # 5 rejected: no such metric
+            item(metric, 92, external_id="fresh"),  # 6 created
+        ],
+    )
+    assert counts(body) == (2, 1, 1, 3)
+    assert outcomes(body) == [
+        (0, "unchanged"),
+        (1, "rejected"),
+        (2, "updated"),
+        (3, "created"),
+        (4, "rejected"),
+        (5, "rejected"),
+        (6, "created"),
+    ]
+    ids = [entry["id"] for entry in body["items"]]
+    assert ids[0] == stored["same"] and ids[2] == stored["new"]
+    assert ids[1] is ids[4] is ids[5] is None
+    assert Measurement.objects.get(id=ids[3]).value == Decimal(90)
+    assert Measurement.objects.get(id=ids[6]).external_id == "fresh"
+    fields = {entry["index"]: [f["field"] for f in entry["fields"]] for entry in body["items"]}
+    assert fields == {
+        0: [],
+        1: ["value"],
+        2: [],
+        3: [],
+        4: ["external_id"],
+        5: ["metric_id"],
+        6: [],
+    }
+    assert [r["index"] for r in body["rejections"]] == [1, 4, 5]
+
+
+def test_ids_of_created_items_match_what_was_stored_on_a_large_batch(api, metric):
+    items = [item(metric, n, external_id=f"e{n}" if n % 3 else "") for n in range(1500)]
+    body = send(api, items)
+    by_id = dict(Measurement.objects.values_list("id", "value"))
+    assert [entry["index"] for entry in body["items"]] == list(range(1500))
+    assert all(entry["outcome"] == "created" for entry in body["items"])
+    assert [by_id[entry["id"]] for entry in body["items"]] == [Decimal(n) for n in range(1500)]
+
+
+def _queries_for(api, items) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        send(api, items)
+    return len(queries)
+
+
+def test_per_item_outcomes_cost_no_query_per_item(api, metric):
+    """The same number of queries for 5 items as for 500 (new, then known ones)."""
+    send(api, [item(metric, 1)])  # first writes (the token's use, the metric) are once
+    small = [item(metric, n, external_id=f"s{n}") for n in range(5)]
+    large = [item(metric, n, external_id=f"l{n}") for n in range(500)]
+    assert _queries_for(api, small) == _queries_for(api, large)
+    assert _queries_for(api, small) == _queries_for(api, large)

@@ -5,7 +5,6 @@ in one request (not 10,001)."""
 
 import datetime as dt
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -266,18 +265,13 @@ def test_ten_thousand_items_in_one_request(api, metric):
         }
         for n in range(MAX_BATCH)
     ]
-    started = time.monotonic()
     body = send(api, items)
-    elapsed = time.monotonic() - started
     assert counts(body) == (MAX_BATCH, 0, 0, 0)
     assert Measurement.objects.filter(metric=metric).count() == MAX_BATCH
     assert measurement_audits().filter(action="created").count() == MAX_BATCH
-    assert elapsed < 10, f"10,000 items took {elapsed:.1f} s"
 
-    started = time.monotonic()
     again = send(api, [row for row in items if "external_id" in row])
     assert counts(again) == (0, 0, MAX_BATCH // 2, 0)
-    assert time.monotonic() - started < 10
 
 
 def test_ten_thousand_and_one_items_is_a_422(api, metric):

@@ -2,6 +2,7 @@
 import in the background) and follow the runs."""
 
 import uuid
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -68,20 +69,31 @@ def run_row(request, run_id: int):
     return render(request, "sources/source_list.html#run-row", {"run": run})
 
 
-@csrf_exempt
-@require_POST
+def _size_capped(kind, form_class, shown_as: str):
+    """A POST view whose upload is read through the size cap of its `kind` first:
+    past it, the page comes back with the form saying so (a refusal needs no CSRF
+    check: it changes nothing); within it, the view runs CSRF-checked."""
+
+    def decorate(view):
+        checked = csrf_protect(view)
+
+        @csrf_exempt
+        @require_POST
+        @wraps(view)
+        def capped(request):
+            refusal = upload_refusal(request, kind)
+            if refusal:
+                form = form_class(request.POST, owner=request.user)
+                return _page(request, **{shown_as: form.refused(refusal)})
+            return checked(request)
+
+        return capped
+
+    return decorate
+
+
+@_size_capped(CSV_IMPORT, CsvUploadForm, "upload_form")
 def csv_upload(request):
-    """Read the file through its size cap (a refusal needs no CSRF check: it changes
-    nothing), then go on as a CSRF-checked view."""
-    refusal = upload_refusal(request, CSV_IMPORT)
-    if refusal:
-        form = CsvUploadForm(request.POST, owner=request.user)
-        return _page(request, upload_form=form.refused(refusal))
-    return _csv_upload(request)
-
-
-@csrf_protect
-def _csv_upload(request):
     """Keep the file aside (named in the session, not the form) and show a preview;
     the session keeps the header too, so the import reads no part of the file again."""
     form = CsvUploadForm(request.POST, request.FILES, owner=request.user)
@@ -272,19 +284,8 @@ def run_retry(request, run_id: int):
     return redirect("sources:list")
 
 
-@csrf_exempt
-@require_POST
+@_size_capped(HEALTH_IMPORT, AppleHealthForm, "apple_form")
 def apple_health_import(request):
-    """Read the file through its size cap, as `csv_upload` does."""
-    refusal = upload_refusal(request, HEALTH_IMPORT)
-    if refusal:
-        form = AppleHealthForm(request.POST, owner=request.user)
-        return _page(request, apple_form=form.refused(refusal))
-    return _apple_health_import(request)
-
-
-@csrf_protect
-def _apple_health_import(request):
     form = AppleHealthForm(request.POST, request.FILES, owner=request.user)
     if form.is_valid():
         upload = form.cleaned_data["file"]

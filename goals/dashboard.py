@@ -3,7 +3,7 @@ costs only the queries it needs. Progress comes from the one mapper."""
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from accounts.selectors import Preferences, preferences_for
@@ -11,7 +11,7 @@ from audit.presentation import HistoryItem, history_items
 from audit.trail import snapshot
 
 from . import kinds, selectors
-from .chart import chart_geometry
+from .chart import CHART_RANGES, DEFAULT_RANGE, chart_geometry
 from .models import AUDITED_FIELDS, Goal
 from .orchestrators import UNDO_WINDOW
 from .progress import Progress, progress_for_goals
@@ -23,6 +23,12 @@ SUMMARY_STATUSES = ("on_track", "behind", "achieved", "not_started", "no_data", 
 class GoalCard:
     goal: Goal
     progress: Progress
+    #: The span the charts show (a key of `CHART_RANGES`).
+    chart_range: str = DEFAULT_RANGE
+
+    @property
+    def chart_ranges(self) -> list[tuple[str, str]]:
+        return [(key, words) for key, (words, _days) in CHART_RANGES.items()]
 
     @property
     def kind_label(self) -> str:
@@ -37,11 +43,11 @@ class GoalCard:
 
     @cached_property
     def chart(self):
-        return chart_geometry(self.progress, width=320, height=96)
+        return chart_geometry(self.progress, width=320, height=150, span=self.chart_range)
 
     @cached_property
     def large_chart(self):
-        return chart_geometry(self.progress, width=720, height=240)
+        return chart_geometry(self.progress, width=960, height=300, span=self.chart_range)
 
 
 class Dashboard:
@@ -119,9 +125,12 @@ def goal_history(goal: Goal, *, zone) -> list[HistoryItem]:
     )
 
 
-def goal_page_context(user, goal: Goal, *, now: dt.datetime) -> dict:
+def goal_page_context(
+    user, goal: Goal, *, now: dt.datetime, chart_range: str = DEFAULT_RANGE
+) -> dict:
     """Everything the goal page shows; the history is read only where it is shown."""
     (card,) = Dashboard(user, now=now).cards_for([goal])
+    card = replace(card, chart_range=chart_range)
     zone = preferences_for(user).zone
     return {
         "card": card,

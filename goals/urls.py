@@ -18,6 +18,12 @@ urlpatterns = [
         name="progress",
     ),
     path(
+        "goals/<int:goal_id>/chart/",
+        views.goal_page,
+        {"fragment": "goal-chart"},
+        name="chart",
+    ),
+    path(
         "goals/<int:goal_id>/measurements/",
         views.goal_page,
         {"fragment": "goal-measurements"},

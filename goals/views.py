@@ -19,6 +19,7 @@ from config.revalidation import trigger_revalidation
 from measurements.export import FORMATS, export_response, export_rows
 
 from . import selectors
+from .chart import chart_range
 from .contracts import CreateGoal, EditGoal, GoalRef, RenameGoal
 from .dashboard import dashboard_context, goal_card_context, goal_export_header, goal_page_context
 from .forms import GoalForm, GoalTitleForm, initial_for_goal, initial_for_new_goal
@@ -60,7 +61,8 @@ def goal_card(request, goal_id: int):
 @require_GET
 def goal_page(request, goal_id: int, fragment: str | None = None):
     goal = _owned_goal(request, goal_id)
-    context = goal_page_context(request.user, goal, now=timezone.now())
+    span = chart_range(request.GET.get("range"))
+    context = goal_page_context(request.user, goal, now=timezone.now(), chart_range=span)
     set_phase(Phase.RENDER)
     template = f"goals/goal_page.html#{fragment}" if fragment else "goals/goal_page.html"
     return render(request, template, context)

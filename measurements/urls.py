@@ -13,6 +13,12 @@ urlpatterns = [
         {"fragment": "measurement-list"},
         name="measurements",
     ),
+    path(
+        "<int:metric_id>/chart/",
+        views.metric_detail,
+        {"fragment": "metric-chart"},
+        name="chart",
+    ),
     path("<int:metric_id>/record/", views.measurement_record, name="record"),
     path("<int:metric_id>/export.<slug:fmt>", views.metric_export, name="export"),
     path("measurements/<int:measurement_id>/", views.measurement_row, name="row"),

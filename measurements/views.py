@@ -1,5 +1,6 @@
 """Metric pages and measurement entry."""
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
 from . import dependents, selectors
+from .chart import metric_chart
 from .contracts import (
     CreateMetric,
     EditMeasurement,
@@ -79,8 +81,11 @@ def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
     if page.next_cursor is not None:
         dates = {key: value for key, value in shown.items() if key != "after"}
         older = urlencode({**dates, "after": page.next_cursor.encode()})
+    chart = partial(metric_chart, metric, now=timezone.now(), zone=timezone.get_current_timezone())
     return {
         "metric": metric,
+        "small_chart": partial(chart, width=320, height=150),
+        "large_chart": partial(chart, width=960, height=300),
         "measurements": page.rows,
         "shown_query": urlencode(shown),
         "older_query": older,

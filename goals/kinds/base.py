@@ -12,6 +12,7 @@ from typing import ClassVar
 from config.envelope import FieldError
 
 from ..contracts import GoalFields
+from .chart_styles import ChartStyle
 from .days import DailySeries, DayRange
 from .payload import GoalTerms, Progress, ProgressContext, ProgressStatus
 
@@ -49,6 +50,8 @@ class GoalKind:
     deadline_label: ClassVar[str] = "Ends"
     #: Status words that differ from the defaults (`ProgressStatus.label`).
     status_words: ClassVar[dict[ProgressStatus, str]] = {}
+    #: How the chart draws this kind's series.
+    chart_style: ClassVar[ChartStyle] = ChartStyle.LINE_WITH_PACE
 
     def validate(self, goal: GoalFields) -> list[FieldError]:
         """Plain-words errors for the fields this kind uses; empty when valid."""

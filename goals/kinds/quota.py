@@ -24,6 +24,7 @@ from functools import partial
 from ..contracts import GoalFields
 from . import wording
 from .base import error
+from .chart_styles import ChartStyle
 from .days import rounded
 from .payload import GoalTerms, PeriodStatus, Progress
 from .periodic import PeriodicKind, time_left
@@ -33,6 +34,7 @@ from .registry import register
 @register
 class Quota(PeriodicKind):
     key = "quota"
+    chart_style = ChartStyle.BARS
     label = "Quota per period"
     summary = "At least, or at most, an amount each day, week or month (3 workouts a week)."
     fields = ("target", "period", "comparison", "deadline", "required_share")

@@ -26,6 +26,7 @@ from functools import partial
 from ..contracts import GoalFields
 from . import wording
 from .base import error
+from .chart_styles import ChartStyle
 from .days import rounded
 from .payload import GoalTerms, PeriodStatus, Progress, ProgressStatus
 from .periodic import PeriodicKind, time_left
@@ -37,6 +38,7 @@ PERIOD_AGGREGATIONS = ("mean", "last", "sum")
 @register
 class Range(PeriodicKind):
     key = "range"
+    chart_style = ChartStyle.RANGE_BAND
     label = "Stay within a range"
     summary = "Keep each day, week or month between two bounds (sleep 7 to 9 hours)."
     fields = (

@@ -49,6 +49,11 @@ def test_a_nonsense_cursor_means_the_first_page(text):
     assert Cursor.decode(text) is None
 
 
+def history_of(response) -> str:
+    """The history section of the metric page (the chart above it shows values too)."""
+    return response.content.decode().split('id="measurement-list"', 1)[1]
+
+
 @pytest.mark.django_db
 def test_the_page_links_and_the_date_range(signed_in, user):
     metric = MetricFactory(owner=user, unit="kg")
@@ -59,14 +64,14 @@ def test_the_page_links_and_the_date_range(signed_in, user):
             metric=metric, measured_at=NOON + dt.timedelta(days=2, hours=hour), value=Decimal(80)
         )
     url = reverse("measurements:detail", args=[metric.id])
-    first = signed_in.get(url).content.decode()
+    first = history_of(signed_in.get(url))
     assert first.count('<td class="num">80 kg') == 50 and "70.5 kg" not in first
     older = re.search(r'href="([^"]*after=[^"]*)">Older measurements', first).group(1)
-    second = signed_in.get(older.replace("&amp;", "&")).content.decode()
+    second = history_of(signed_in.get(older.replace("&amp;", "&")))
     assert second.count('<td class="num">80 kg') == 10 and "70.5 kg" in second
     assert "Older measurements</a>" not in second
-    in_range = signed_in.get(url, {"start": "2026-11-20", "end": "2026-11-20"}).content.decode()
+    in_range = history_of(signed_in.get(url, {"start": "2026-11-20", "end": "2026-11-20"}))
     assert "70.5 kg" in in_range and "80 kg" not in in_range
     assert "Older measurements</a>" not in in_range
-    bad = signed_in.get(url, {"start": "2026-11-21", "end": "2026-11-20"}).content.decode()
+    bad = history_of(signed_in.get(url, {"start": "2026-11-21", "end": "2026-11-20"}))
     assert "The end comes before the start." in bad

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours, which
+    # outlives database restarts (background/worker.py).
+    "background",
     "django_tasks_db",
     "ninja",
     "axes",
@@ -61,7 +64,6 @@ INSTALLED_APPS = [
     "goals",
     "sources",
     "api",
-    "background",
 ]
 
 MIDDLEWARE = [

@@ -26,10 +26,12 @@ def on_postgresql():
         pytest.skip("cuts PostgreSQL connections")
 
 
-@pytest.fixture
-def worker(tmp_path):
+@pytest.fixture(params=["run_worker", "db_worker"])
+def worker(request, tmp_path):
+    """The worker by either of its names: `db_worker`, the name django-tasks-db
+    documents, is this project's resilient worker too."""
     process = processes.start(
-        processes.manage("run_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"),
+        processes.manage(request.param, "--no-startup-delay", "--no-reload", "--interval", "0.1"),
         tmp_path / "worker.log",
     )
     yield process

@@ -5,10 +5,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 
-#: What a connection that was cut, or a server that refuses connections, raises.
-DATABASE_AWAY: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+from config.errors import DATABASE_UNAVAILABLE
+
+#: What a connection that was cut, or a server that refuses connections, raises: the
+#: same errors the web answers with 503.
+DATABASE_AWAY = DATABASE_UNAVAILABLE
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 30.0
 
@@ -62,10 +65,6 @@ class Outage:
             self.who,
         )
         self.since = None
-
-    @property
-    def ongoing(self) -> bool:
-        return self.since is not None
 
 
 def wait_for_database(

@@ -9,6 +9,8 @@ expired), so a chore that outruns its interval and starts twice does no harm.
 
 import datetime as dt
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,7 +92,9 @@ class Scheduler:
                 )
                 if not lease.unwrap():
                     continue
-                runs.append(ChoreRun(chore.name, now, self._run(chore, now)))
+                run = ChoreRun(chore.name, now, self._run(chore, now))
+                logger.info("Chore %s at %s: %s.", run.chore, run.started.isoformat(), run.outcome)
+                runs.append(run)
         except DATABASE_AWAY as error:
             self.outage.lost(error)
             return runs
@@ -106,15 +110,20 @@ class Scheduler:
             logger.exception("The chore %s failed; it runs again in %s.", chore.name, chore.every)
             return "failed"
 
-    def run_forever(self, *, every: float, sleep: Callable[[float], None] = time.sleep):
+    def run_forever(self, *, every: float):
+        """Tick every `every` seconds until SIGTERM or SIGINT, which end it after the
+        tick under way: a chore whose lease was taken is run and logged, not cut off."""
         logger.info(
             "The scheduler %s ticks every %g s: %s.",
             self.holder,
             every,
             ", ".join(f"{chore.name} every {chore.every}" for chore in self.chores),
         )
-        while True:
+        stopping = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+        while not stopping.is_set():
             started = time.monotonic()
-            for run in self.tick():
-                logger.info("Chore %s at %s: %s.", run.chore, run.started.isoformat(), run.outcome)
-            sleep(max(0.0, every - (time.monotonic() - started)))
+            self.tick()
+            stopping.wait(max(0.0, every - (time.monotonic() - started)))
+        logger.info("The scheduler %s stopped.", self.holder)

@@ -49,8 +49,7 @@ class DatabaseResilientWorker(Worker):
     def run(self) -> None:
         while True:
             try:
-                if self.outage.ongoing:
-                    self.outage.over()
+                self.outage.over()
                 self._settle_unsettled()
                 if not self._reaped:
                     reap_on_start()

@@ -52,6 +52,5 @@ class Command(BaseCommand):
         scheduler = Scheduler(holder=f"{socket.gethostname()}:{os.getpid()}", chores=chores)
         if every:
             scheduler.run_forever(every=every)
-        for run in scheduler.tick():
-            if options["verbosity"]:
-                self.stdout.write(f"{run.chore}: {run.outcome}")
+        else:
+            scheduler.tick()

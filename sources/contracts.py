@@ -8,7 +8,7 @@ from measurements.contracts import IngestCounts
 
 
 class RunContext(BaseModel):
-    """What a started run knows of its source: enough for the orchestrator to choose
+    """What a started run knows of its source: enough for the sync engine to choose
     a mode and for the provider to read."""
 
     model_config = ConfigDict(frozen=True)

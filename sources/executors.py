@@ -1,5 +1,5 @@
 """Writes of data sources and sync runs. Each is one durable transaction; `now` comes
-in as an argument; none makes an HTTP call (providers do that, for the orchestrator).
+in as an argument; none makes an HTTP call (providers do that, for the sync engine).
 """
 
 import datetime as dt
@@ -41,6 +41,14 @@ def _run(run_id: int) -> SyncRun:
     return run
 
 
+def _still_queued(run_id: int) -> SyncRun:
+    """The run, if no worker has started or ended it yet; else a Conflict."""
+    run = _run(run_id)
+    if run.status != RunStatus.QUEUED:
+        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    return run
+
+
 def _running(run_id: int, generation: int | None = None) -> SyncRun:
     """The run, if it is still running here; a run reaped and handed to another
     worker (or ended) is a Conflict, so a worker that was thought dead writes nothing.
@@ -61,9 +69,7 @@ def run_start(
     mark the run running. A source leased by another live run is not taken: the
     result is `SourceBusy`, for the policy to put the start off. A resumed run keeps
     its first start and correlation id, so undoing it finds all it wrote."""
-    run = _run(run_id)
-    if run.status != RunStatus.QUEUED:
-        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    run = _still_queued(run_id)
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now) | Q(leased_by=run.id)
     taken = DataSource.objects.filter(free, id=run.source_id).update(
         leased_until=lease_until, leased_by=run.id
@@ -114,9 +120,7 @@ def run_heartbeat(
 def run_defer(*, run_id: int, note: str, on_commit: Callable[[int], None]) -> Result:
     """Put a queued run's start off (another run holds its source): counted, said on
     the run, and handed back to the queue by `on_commit` once committed."""
-    run = _run(run_id)
-    if run.status != RunStatus.QUEUED:
-        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    run = _still_queued(run_id)
     run.deferrals += 1
     run.note = note[:300]
     run.save(update_fields=["deferrals", "note"])
@@ -252,9 +256,7 @@ def run_fail(
 @transaction.atomic(durable=True)
 def run_refuse(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
     """End a run that never started (its source stayed busy): failed, with why."""
-    run = _run(run_id)
-    if run.status != RunStatus.QUEUED:
-        raise Conflict(f"This run is {run.get_status_display().lower()} already.")
+    run = _still_queued(run_id)
     for name, value in _error_fields(error).items():
         setattr(run, name, value)
     run.status, run.finished = RunStatus.FAILED, now

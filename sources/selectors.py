@@ -39,10 +39,6 @@ def webhook_source(*, source_id: int) -> DataSource:
     return source
 
 
-def run_by_id(*, run_id: int) -> SyncRun:
-    return SyncRun.objects.get(id=run_id)
-
-
 def _abandoned(stale_before: dt.datetime) -> Q:
     """Running, with a heartbeat (or, for a run that never beat, a start) older than
     `stale_before`: its worker stopped."""

@@ -151,15 +151,22 @@ class Tallies:
         if self._kept > MAX_TALLIES:
             raise PermanentError(TOO_MANY_TALLIES)
 
-    def add_to_day(self, record: dict[str, str], stream: str, unit: str, start, value) -> None:
-        key = (stream, start.date(), unit)
-        devices = self._days.setdefault(key, {})
+    def _tally[T: (DayTally, NightTally)](
+        self, devices: dict[str, T], record: dict[str, str], kind: type[T]
+    ) -> T:
+        """The record's device's tally among `devices` (a new one, counted against
+        `MAX_TALLIES`, for a device not seen there yet), with the record counted."""
         name = record.get("sourceName", "")
         tally = devices.get(name)
         if tally is None:
             self._keep()
-            tally = devices[name] = DayTally(watch=is_watch(record))
+            tally = devices[name] = kind(watch=is_watch(record))
         tally.records += 1
+        return tally
+
+    def add_to_day(self, record: dict[str, str], stream: str, unit: str, start, value) -> None:
+        key = (stream, start.date(), unit)
+        tally = self._tally(self._days.setdefault(key, {}), record, DayTally)
         with localcontext(_SUMS):
             tally.total += value
         if tally.latest is None or start > tally.latest:
@@ -171,13 +178,7 @@ class Tallies:
         """Adds a sleep record: an asleep stage counts; an awake one only marks the
         time as tracked by its device; time in bed (an iPhone's bedtime) neither."""
         night = (start + NIGHT_SHIFT).date()
-        devices = self._nights.setdefault(night, {})
-        name = record.get("sourceName", "")
-        tally = devices.get(name)
-        if tally is None:
-            self._keep()
-            tally = devices[name] = NightTally(watch=is_watch(record))
-        tally.records += 1
+        tally = self._tally(self._nights.setdefault(night, {}), record, NightTally)
         span = (int(start.timestamp()), int(end.timestamp()))
         if not in_bed:
             self._extend(tally.covered, span)

@@ -1,5 +1,5 @@
 """What a provider is: a key and label, capability flags, a settings model, and the
-functions that fetch or parse batches. The sync orchestrator chooses the mode from the
+functions that fetch or parse batches. The sync engine chooses the mode from the
 flags; a provider never writes anything itself.
 """
 

@@ -4,7 +4,7 @@ optionally a unit, a note and an id column.
 The file is read as a stream (UTF-8, with or without a byte order mark), a few KB at a
 time, and handed on in batches of `BATCH_SIZE` items in the batch-ingest shape; nothing
 here checks a value or writes anything. `measurements.contracts.IngestItem` (called by
-the sync orchestrator through `prepare_rows`) rejects what is wrong row by row, so a
+the sync engine through `prepare_rows`) rejects what is wrong row by row, so a
 bad row never stops the import: it comes back as a rejection with its index, which
 counts the data rows that are not blank, from 0.
 
@@ -26,7 +26,7 @@ What the provider does to a row before that:
   by external id). Two rows with the same metric, time and value therefore count as
   one measurement; within one batch the second is rejected as a duplicate id.
 
-Whole-file problems stop the import with a `PermanentError` (the orchestrator then
+Whole-file problems stop the import with a `PermanentError` (the sync engine then
 undoes what the run wrote): a mapped column the header lacks (named, with the
 header's columns), a file that is not UTF-8 text, a line the CSV reader cannot take,
 an empty file. A file with a header and no rows imports nothing.

@@ -7,7 +7,7 @@ incremental mode differs from the full one only in asking conditionally. Its cur
 a small JSON object, {"etag": ..., "last_modified": ...}, from the last answer's
 headers; sent back as If-None-Match / If-Modified-Since, an unchanged feed answers
 304 Not Modified and the run is a no-op. A cursor that is not such an object, or a
-412 Precondition Failed, is `CursorRejected` (the orchestrator falls back to a full
+412 Precondition Failed, is `CursorRejected` (the sync engine falls back to a full
 pull).
 
 What is counted:

@@ -32,7 +32,7 @@ from . import providers as provider_registry
 from . import selectors as source_selectors
 from . import webhooks
 from .engine import RetryPolicy, choose_mode, sync
-from .providers import Capability
+from .providers import PULLS, Capability
 
 __all__ = [
     "RetryPolicy",
@@ -267,7 +267,7 @@ def follow_source(
         checked = _checked_settings(
             provider_key,
             settings,
-            able_to=Capability.FULL_PULL | Capability.INCREMENTAL_PULL,
+            able_to=PULLS,
             refusal="This provider cannot be pulled.",
             actor_id=actor_id,
             providers=providers,

@@ -2,7 +2,9 @@
 import in the background) and follow the runs."""
 
 import uuid
+from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -22,6 +24,7 @@ from config.forms import apply_error, apply_validation_error
 from config.request_context import Phase, set_phase
 from measurements.selectors import metric_for_owner
 
+from . import providers as provider_registry
 from . import selectors, webhook_limits
 from .forms import AppleHealthForm, CalendarFeedForm, CsvMappingForm, CsvUploadForm, WebhookForm
 from .orchestrators import (
@@ -32,11 +35,31 @@ from .orchestrators import (
     receive_delivery,
     retry_run,
 )
-from .providers import PermanentError, csv_file
+from .providers import PermanentError, Provider, csv_file
 from .tasks import run_sync
 from .uploads import CSV_IMPORT, HEALTH_IMPORT, upload_refusal
 
+if TYPE_CHECKING:
+    from .models import DataSource
+
 PENDING = "pending_import"
+
+
+@dataclass(frozen=True)
+class ShownSource:
+    """A source as its row shows it: what its provider says of itself (its label,
+    whether it can be pulled), never a test of the provider's key."""
+
+    source: "DataSource"
+    provider: Provider | None
+
+    @property
+    def label(self) -> str:
+        return self.provider.label if self.provider else self.source.provider
+
+    @property
+    def can_pull(self) -> bool:
+        return self.provider is not None and self.provider.can_pull
 
 
 def _page(request, **shown):
@@ -49,7 +72,10 @@ def _page(request, **shown):
         "feed_form": CalendarFeedForm(owner=request.user),
         "apple_form": AppleHealthForm(owner=request.user),
         **shown,
-        "sources": selectors.sources_for(owner_id=request.user.id),
+        "sources": [
+            ShownSource(source, provider_registry.get(source.provider))
+            for source in selectors.sources_for(owner_id=request.user.id)
+        ],
         "runs": selectors.recent_runs(owner_id=request.user.id),
     }
     return render(request, "sources/source_list.html", context)

@@ -2,6 +2,7 @@
 call (see docs/providers.md)."""
 
 from .base import (
+    PULLS,
     Batch,
     Capability,
     CursorRejected,
@@ -15,6 +16,7 @@ from .base import (
 from .registry import all_providers, get, register
 
 __all__ = [
+    "PULLS",
     "Batch",
     "Capability",
     "CursorRejected",

@@ -49,6 +49,10 @@ class Source:
     cursor: str | None = None
 
 
+#: The capabilities that let a source be pulled from, fully or from its cursor.
+PULLS = Capability.FULL_PULL | Capability.INCREMENTAL_PULL
+
+
 class ProviderError(Exception):
     """A failure of the provider's side, with a message a person can act on."""
 
@@ -77,6 +81,11 @@ class Provider:
     #: An interrupted import may be read again from the start: every row carries a
     #: stable external id, so rows already written are matched, not added twice.
     replays_imports: ClassVar[bool] = False
+
+    @property
+    def can_pull(self) -> bool:
+        """Whether a source of this provider can be pulled ("Sync now", schedules)."""
+        return bool(self.capabilities & PULLS)
 
     def pull(self, source: Source, *, mode: Mode) -> Iterator[Batch]:
         """Batches from the provider, after `source.cursor` for an incremental pull."""

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 
 from sources.models import DataSource, RunStatus, SyncRun
 from tests.factories import MetricFactory
@@ -125,3 +126,22 @@ def test_making_a_webhook_shows_its_url_and_secret_once(signed_in, metric):
     assert f"/sources/hooks/{source.id}/" in page
     assert source.secrets["signing_secret"] in page
     assert source.secrets["signing_secret"] not in signed_in.get("/sources/").content.decode()
+
+
+def test_each_source_reads_as_its_provider_says_and_only_pullable_ones_sync(
+    signed_in, user, metric
+):
+    """The row asks the provider (its label, its capabilities), never its key: a
+    calendar feed offers "Sync now", a webhook and a file import do not."""
+    now = timezone.now()
+    for provider, name in (("icalendar", "Gym"), ("webhook", "Scale"), ("csv", "Old export")):
+        DataSource.objects.create(owner=user, provider=provider, name=name, created=now)
+
+    page = signed_in.get("/sources/").content.decode()
+    rows = {
+        name: page.split(f"<span>{name}</span>")[1].split("</li>")[0]
+        for name in ("Gym", "Scale", "Old export")
+    }
+    assert "Calendar feed (iCalendar)" in rows["Gym"] and "Sync now" in rows["Gym"]
+    assert "Signed webhook" in rows["Scale"] and "Sync now" not in rows["Scale"]
+    assert "CSV file" in rows["Old export"] and "Sync now" not in rows["Old export"]

@@ -185,6 +185,9 @@ class MeasurementData(BaseModel):
     original_unit: str = ""
     #: True when a repeated submission found this measurement already recorded.
     replayed: bool = False
+    #: The metric's display places once this write is counted (a value typed with
+    #: more decimals raises them); None when the write did not read the metric.
+    places: int | None = None
 
 
 MAX_BATCH = 10_000

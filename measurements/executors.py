@@ -149,7 +149,10 @@ def _audit(measurement: Measurement, action: Action, **fields) -> None:
 
 
 def _data(measurement: Measurement, *, replayed: bool = False) -> MeasurementData:
-    return MeasurementData.model_validate(measurement).model_copy(update={"replayed": replayed})
+    places = measurement.metric.places if Measurement.metric.is_cached(measurement) else None
+    return MeasurementData.model_validate(measurement).model_copy(
+        update={"replayed": replayed, "places": places}
+    )
 
 
 def _already_recorded(command: RecordMeasurement) -> Measurement | None:

@@ -162,19 +162,19 @@ def measurement_record(request, metric_id: int):
                 apply_error(form, result.error)
     set_phase(Phase.RENDER)
     recorded = result is not None and result.ok
-    if recorded and metric.display_places is None:  # the value may have set the places
-        metric.refresh_from_db(fields=["typed_places"])
+    # The value may have set the metric's places; the write says how they stand now.
+    places = result.data.places if recorded and result.data.places is not None else metric.places
     if not request.htmx:
         if recorded:
             messages.success(
-                request, f"Recorded {_confirmation(result.data, metric.unit, metric.places)}."
+                request, f"Recorded {_confirmation(result.data, metric.unit, places)}."
             )
             return redirect(safe_next(request, fallback=metric.get_absolute_url()))
         return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
     context = {
         "metric": metric,
         "entry_form": QuickEntryForm() if recorded else form,
-        "recorded": _confirmation(result.data, metric.unit, metric.places) if recorded else None,
+        "recorded": _confirmation(result.data, metric.unit, places) if recorded else None,
         "next": safe_next(request, fallback=""),
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)

@@ -33,6 +33,7 @@ from . import selectors as source_selectors
 from . import webhooks
 from .engine import RetryPolicy, choose_mode, sync
 from .providers import PULLS, Capability
+from .providers.webhook import SignedWebhook
 
 __all__ = [
     "RetryPolicy",
@@ -215,7 +216,7 @@ def create_webhook_source(
         partial(
             executors.source_create,
             owner_id=actor_id,
-            provider="webhook",
+            provider=SignedWebhook.key,
             name=name,
             settings={"metric_id": metric_id},
             streams={},

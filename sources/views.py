@@ -35,7 +35,7 @@ from .orchestrators import (
     receive_delivery,
     retry_run,
 )
-from .providers import PermanentError, Provider, csv_file
+from .providers import PermanentError, Provider, apple_health, csv_file, icalendar_feed
 from .tasks import run_sync
 from .uploads import CSV_IMPORT, HEALTH_IMPORT, upload_refusal
 
@@ -278,7 +278,7 @@ def feed_create(request):
         data = form.cleaned_data
         result = follow_source(
             actor_id=request.user.id,
-            provider_key="icalendar",
+            provider_key=icalendar_feed.ICalendarFeed.key,
             name=data["name"],
             settings={
                 "url": data["url"],
@@ -317,7 +317,7 @@ def apple_health_import(request):
         upload = form.cleaned_data["file"]
         result = import_file(
             actor_id=request.user.id,
-            provider_key="apple_health",
+            provider_key=apple_health.AppleHealthExport.key,
             name=f"Apple Health: {upload.name}"[:80],
             settings=form.settings(),
             upload=upload,

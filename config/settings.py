@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "config",
     "audit",
+    "events",
     "accounts",
     "measurements",
     "goals",
@@ -230,6 +231,19 @@ SYNC_STALE_AFTER_SECONDS = int(os.environ.get("SYNC_STALE_AFTER_SECONDS", "90"))
 # Incoming webhooks: deliveries per source and window ("120/m"), and body size.
 WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "120/m")
 WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", 5 * 1024 * 1024))
+
+# Events (events/fanout.py): how a commit is announced to the live pages served by
+# other processes and machines. `postgres` (NOTIFY, delivered on commit) on
+# PostgreSQL, `redis` (pub/sub on EVENTS_REDIS_URL), or `poll` (streams read the
+# outbox every EVENTS_POLL_SECONDS; the only choice on SQLite).
+EVENTS_FANOUT = os.environ.get(
+    "EVENTS_FANOUT",
+    "postgres" if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else "poll",
+)
+if EVENTS_FANOUT not in {"postgres", "redis", "poll"}:
+    raise ImproperlyConfigured(f"EVENTS_FANOUT is postgres, redis or poll, not {EVENTS_FANOUT!r}")
+EVENTS_REDIS_URL = os.environ.get("EVENTS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
+EVENTS_POLL_SECONDS = float(os.environ.get("EVENTS_POLL_SECONDS", "0.5"))
 
 # Background work goes through Django's Tasks framework. The embedded default keeps
 # the queue in the database (`manage.py run_worker`); TASKS_BACKEND=redis moves it to

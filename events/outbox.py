@@ -1,0 +1,80 @@
+"""Recording events: the one way an executor says what it changed.
+
+A public executor is decorated with `@executor` instead of
+`@transaction.atomic(durable=True)`: it runs in one durable transaction, and the events
+it `emit`s while it runs are written to the outbox in that same transaction (one
+INSERT for all of them), announced to the other processes when it commits, and their
+affected keys become the `affected` of the executor's result. So the keys the page that
+asked sees in `HX-Trigger` are the keys every other open page gets pushed.
+
+`emit` outside an executor is an error: an event that is not part of a transaction
+could announce a change that never committed.
+"""
+
+import functools
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.envelope import Result
+from config.request_context import correlation_id, current_channel
+
+from . import fanout
+from .models import Event
+
+_pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+
+
+def emit(
+    type: str,
+    *,
+    owner_id: int,
+    affected: Iterable[str] = (),
+    subject: tuple[str, int] | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Record that something changed, as part of the running executor's transaction."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError(f"{type} was emitted outside an executor's transaction.")
+    subject_type, subject_id = subject or ("", None)
+    pending.append(
+        Event(
+            at=timezone.now(),
+            owner_id=owner_id,
+            type=type,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data or {},
+            affected=sorted(set(affected)),
+            channel=current_channel(),
+            correlation_id=correlation_id(),
+        )
+    )
+
+
+def executor[**P](func: Callable[P, Result]) -> Callable[P, Result]:
+    """One durable transaction around `func`, with the events it emits written in it
+    (see the module's docstring)."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Result:
+        pending: list[Event] = []
+        token = _pending.set(pending)
+        try:
+            with transaction.atomic(durable=True):
+                result = func(*args, **kwargs)
+                if pending:
+                    Event.objects.bulk_create(pending)
+                    fanout.announce({event.owner_id for event in pending})
+        finally:
+            _pending.reset(token)
+        if not pending or not isinstance(result, Result):
+            return result
+        return result.with_affected([key for event in pending for key in event.affected])
+
+    run.records_events = True
+    return run

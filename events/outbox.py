@@ -27,6 +27,18 @@ from .models import Event
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
 
+#: Called inside the writing transaction with the events just written (ids set), by
+#: apps that must act on them durably: outgoing webhooks queue their deliveries here,
+#: so a delivery exists exactly when its event does.
+Reaction = Callable[[list[Event]], None]
+_reactions: list[Reaction] = []
+
+
+def react(reaction: Reaction) -> None:
+    """Register `reaction` (from an AppConfig.ready) to run on every executor's events."""
+    if reaction not in _reactions:
+        _reactions.append(reaction)
+
 
 def emit(
     type: str,
@@ -69,6 +81,8 @@ def executor[**P](func: Callable[P, Result]) -> Callable[P, Result]:
                 result = func(*args, **kwargs)
                 if pending:
                     Event.objects.bulk_create(pending)
+                    for reaction in _reactions:
+                        reaction(pending)
                     fanout.announce({event.owner_id for event in pending})
         finally:
             _pending.reset(token)

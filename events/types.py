@@ -1,0 +1,42 @@
+"""The events the product records, and what each means. Executors emit these names;
+outgoing webhooks offer the public ones to subscribe to."""
+
+MEASUREMENT_RECORDED = "measurement.recorded"
+MEASUREMENT_CHANGED = "measurement.changed"
+MEASUREMENT_DELETED = "measurement.deleted"
+MEASUREMENT_RESTORED = "measurement.restored"
+METRIC_CREATED = "metric.created"
+METRIC_CHANGED = "metric.changed"
+METRIC_DELETED = "metric.deleted"
+GOAL_CREATED = "goal.created"
+GOAL_CHANGED = "goal.changed"
+GOAL_DELETED = "goal.deleted"
+GOAL_RESTORED = "goal.restored"
+GOAL_STATUS_CHANGED = "goal.status_changed"
+SYNC_RUN_QUEUED = "sync_run.queued"
+SYNC_RUN_STARTED = "sync_run.started"
+SYNC_RUN_PROGRESSED = "sync_run.progressed"
+SYNC_RUN_FINISHED = "sync_run.finished"
+SOURCE_CREATED = "source.created"
+PREFERENCES_CHANGED = "preferences.changed"
+API_TOKENS_CHANGED = "api_tokens.changed"
+
+#: What someone automating can subscribe to, each with what it means.
+PUBLIC: dict[str, str] = {
+    MEASUREMENT_RECORDED: "A measurement was recorded (by hand, the API, an import or a sync).",
+    MEASUREMENT_CHANGED: "A measurement's value, time or note was changed.",
+    MEASUREMENT_DELETED: "A measurement was deleted.",
+    MEASUREMENT_RESTORED: "A deleted measurement was brought back.",
+    METRIC_CREATED: "A metric was created.",
+    METRIC_CHANGED: "A metric was renamed or its display changed.",
+    METRIC_DELETED: "A metric was deleted with its measurements.",
+    GOAL_CREATED: "A goal was set.",
+    GOAL_CHANGED: "A goal's settings, title or archive state changed.",
+    GOAL_DELETED: "A goal was deleted.",
+    GOAL_RESTORED: "A deleted goal was brought back.",
+    GOAL_STATUS_CHANGED: (
+        "A goal's progress status changed (for example from on track to behind, or to "
+        "achieved); carries the status before and after."
+    ),
+    SYNC_RUN_FINISHED: "A sync or an import finished, succeeded or failed.",
+}

@@ -7,6 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from config.envelope import NotFound, Result, ValidationFailed
+from config.revalidation import API_TOKENS, GOALS_LIST, GOALS_SUMMARY
+from events import types
+from events.outbox import emit, executor
 
 from . import tokens
 from .contracts import AccountData, ApiTokenData, CreateApiToken, SignUp, UpdatePreferences
@@ -22,7 +25,12 @@ def _data(profile: Profile) -> AccountData:
     )
 
 
-@transaction.atomic(durable=True)
+def _tokens_changed(user_id: int) -> None:
+    """Tokens are secrets: the event names no token, only that the list changed."""
+    emit(types.API_TOKENS_CHANGED, owner_id=user_id, affected=[API_TOKENS])
+
+
+@executor
 def account_create(*, command: SignUp, now: dt.datetime) -> Result:
     User = get_user_model()
     if User.objects.filter(username__iexact=command.username).exists():
@@ -33,20 +41,28 @@ def account_create(*, command: SignUp, now: dt.datetime) -> Result:
         date_joined=now,
     )
     profile = Profile.objects.create(user=user, time_zone=command.time_zone)
+    emit(types.ACCOUNT_CREATED, owner_id=user.id, subject=("user", user.id))
     return Result.success(_data(profile))
 
 
-@transaction.atomic(durable=True)
+@executor
 def profile_update(*, user_id: int, command: UpdatePreferences) -> Result:
     profile, _ = Profile.objects.select_for_update().get_or_create(user_id=user_id)
     profile.time_zone = command.time_zone
     profile.week_start = command.week_start
     profile.full_clean(exclude=["user"])
     profile.save()
+    emit(
+        types.PREFERENCES_CHANGED,
+        owner_id=user_id,
+        # A new time zone or first weekday re-cuts every period: all progress changes.
+        affected=[GOALS_LIST, GOALS_SUMMARY],
+        data={"time_zone": profile.time_zone, "week_start": profile.week_start},
+    )
     return Result.success(_data(profile))
 
 
-@transaction.atomic(durable=True)
+@executor
 def api_token_create(*, user_id: int, command: CreateApiToken, now: dt.datetime) -> Result:
     """Make a token; the envelope carries its secret, which is stored only as a digest."""
     secret = tokens.new_secret()
@@ -57,12 +73,13 @@ def api_token_create(*, user_id: int, command: CreateApiToken, now: dt.datetime)
         digest=tokens.digest(secret),
         created=now,
     )
+    _tokens_changed(user_id)
     return Result.success(
         ApiTokenData(id=token.id, name=token.name, prefix=token.prefix, secret=secret)
     )
 
 
-@transaction.atomic(durable=True)
+@executor
 def api_token_revoke(*, user_id: int, token_id: int, now: dt.datetime) -> Result:
     token = (
         ApiToken.objects.select_for_update()
@@ -73,6 +90,7 @@ def api_token_revoke(*, user_id: int, token_id: int, now: dt.datetime) -> Result
         raise NotFound("There is no such token, or it was revoked already.")
     token.revoked = now
     token.save(update_fields=["revoked"])
+    _tokens_changed(user_id)
     return Result.success(ApiTokenData(id=token.id, name=token.name, prefix=token.prefix))
 
 

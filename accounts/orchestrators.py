@@ -3,12 +3,9 @@ from functools import partial
 
 from config.envelope import Result
 from config.orchestration import execute
-from config.revalidation import GOALS_SUMMARY
 
 from . import executors as account_executors
 from .contracts import ApiTokenRef, CreateApiToken, SignUp, UpdatePreferences
-
-API_TOKENS = "api-tokens:list"
 
 
 def sign_up(command: SignUp, *, now: dt.datetime, executors=account_executors) -> Result:
@@ -18,25 +15,19 @@ def sign_up(command: SignUp, *, now: dt.datetime, executors=account_executors) -
 def update_preferences(
     command: UpdatePreferences, *, actor_id: int, executors=account_executors
 ) -> Result:
-    """A new time zone or first weekday re-cuts every period: all progress changes."""
-    result = execute(partial(executors.profile_update, user_id=actor_id, command=command))
-    return result.with_affected([GOALS_SUMMARY]) if result.ok else result
+    return execute(partial(executors.profile_update, user_id=actor_id, command=command))
 
 
 def create_api_token(
     command: CreateApiToken, *, actor_id: int, now: dt.datetime, executors=account_executors
 ) -> Result:
-    result = execute(
-        partial(executors.api_token_create, user_id=actor_id, command=command, now=now)
-    )
-    return result.with_affected([API_TOKENS]) if result.ok else result
+    return execute(partial(executors.api_token_create, user_id=actor_id, command=command, now=now))
 
 
 def revoke_api_token(
     command: ApiTokenRef, *, actor_id: int, now: dt.datetime, executors=account_executors
 ) -> Result:
     """Revoked at once: the next request with the token is refused."""
-    result = execute(
+    return execute(
         partial(executors.api_token_revoke, user_id=actor_id, token_id=command.token_id, now=now)
     )
-    return result.with_affected([API_TOKENS]) if result.ok else result

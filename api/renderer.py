@@ -12,10 +12,7 @@ from typing import Any
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-
-def exact_time(moment: dt.datetime | dt.time) -> str:
-    text = moment.isoformat()
-    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+from config.times import exact_time
 
 
 class ExactTimeEncoder(NinjaJSONEncoder):

@@ -2,17 +2,17 @@
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import F
 
 from config.envelope import Result
+from events.outbox import executor
 
 from .models import ChoreLease
 
 NEVER_LEASED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-@transaction.atomic(durable=True)
+@executor
 def chore_lease_take(*, name: str, holder: str, every: dt.timedelta, now: dt.datetime) -> Result:
     """Take the chore's lease for `every` if nobody holds it at `now`; `data` says
     whether this holder got it. The conditional UPDATE decides between schedulers that

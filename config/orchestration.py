@@ -37,3 +37,16 @@ def execute(
             logger.warning("Transient database error, attempt %d of %d", attempt, attempts)
             sleep(backoff_seconds * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
+
+
+def execute_authorized(authorize: Callable[[], object], action: Callable[[], Result]) -> Result:
+    """Check the actor may touch what the command names (`authorize` raises: what is
+    not theirs is not found), then run the executor (see `execute`). What the change
+    affects comes back on the result, from the executor's events."""
+    try:
+        set_phase(Phase.AUTHORIZE)
+        authorize()
+    except ApplicationError as exc:
+        return Result.failure(exc)
+    set_phase(Phase.PLAN)
+    return execute(action)

@@ -19,9 +19,15 @@ def metric_key(metric_id: int) -> str:
     return f"metric:{metric_id}"
 
 
+def run_key(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
 GOALS_LIST = "goals:list"
 GOALS_SUMMARY = "goals:summary"
 METRICS_LIST = "metrics:list"
+API_TOKENS = "api-tokens:list"
+SOURCES_LIST = "sources:list"
 
 
 def event_name(key: str) -> str:

@@ -18,8 +18,20 @@ SYNC_RUN_STARTED = "sync_run.started"
 SYNC_RUN_PROGRESSED = "sync_run.progressed"
 SYNC_RUN_FINISHED = "sync_run.finished"
 SOURCE_CREATED = "source.created"
+ACCOUNT_CREATED = "account.created"
 PREFERENCES_CHANGED = "preferences.changed"
 API_TOKENS_CHANGED = "api_tokens.changed"
+WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
+WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint.changed"
+WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
+#: An endpoint stopped being sent to: by its owner, or by the channel policy after its
+#: deliveries kept failing (`data.disabled_reason` says which).
+WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+#: A delivery was attempted, or queued again to be resent.
+WEBHOOK_DELIVERY_CHANGED = "webhook_delivery.changed"
+#: A test delivery asked for on the webhooks page or the API; sent to that one
+#: endpoint, whatever it subscribes to.
+WEBHOOK_TEST = "webhook.test"
 
 #: What someone automating can subscribe to, each with what it means.
 PUBLIC: dict[str, str] = {

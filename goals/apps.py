@@ -7,7 +7,8 @@ class GoalsConfig(AppConfig):
     def ready(self) -> None:
         from measurements import dependents
 
-        from .selectors import goal_keys_for_metrics, window_notes
+        from .selectors import window_notes
+        from .standing import after_metric_change
 
-        dependents.register(goal_keys_for_metrics)
+        dependents.register(after_metric_change)
         dependents.register_window_notes(window_notes)

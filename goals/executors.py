@@ -1,13 +1,15 @@
-"""Writes for goals. Each executor is one durable transaction; `now` and the acting
-user come in as arguments; fields arrive already validated by the goal's kind."""
+"""Writes for goals. Each executor is one durable transaction with its audit entry and
+its events; `now` and the acting user come in as arguments; fields arrive already
+validated by the goal's kind."""
 
 import datetime as dt
-
-from django.db import transaction
 
 from audit import trail
 from audit.models import Action
 from config.envelope import NotFound, Result, ValidationFailed
+from config.revalidation import GOALS_LIST, GOALS_SUMMARY, goal_key
+from events import types
+from events.outbox import emit, executor
 from measurements.contracts import CreateMetric
 from measurements.executors import metric_insert, metric_note_typed
 from measurements.models import Metric
@@ -15,6 +17,8 @@ from measurements.models import Metric
 from .choices import GoalStatus
 from .contracts import GoalData, GoalFields, NewMetric
 from .models import AUDITED_FIELDS, Goal
+from .shown import goal_shown
+from .standing import restate
 
 
 def _locked_goal(goal_id: int, owner_id: int) -> Goal:
@@ -71,6 +75,19 @@ def _audit(goal: Goal, action: Action, *, actor_id: int, now: dt.datetime, befor
     )
 
 
+def _tell(type: str, goal: Goal, *, listed: bool = True) -> None:
+    """Record the event; a change that can move the goal on or off the lists (or
+    change the counts) affects them and the summary too, a new title only the goal."""
+    listing = [GOALS_LIST, GOALS_SUMMARY] if listed else []
+    emit(
+        type,
+        owner_id=goal.owner_id,
+        affected=[goal_key(goal.id), *listing],
+        subject=("goal", goal.id),
+        data=goal_shown(goal),
+    )
+
+
 def _apply(goal: Goal, fields: GoalFields) -> None:
     for name, value in fields.model_dump().items():
         setattr(goal, name, "" if value is None and name in {"period", "comparison"} else value)
@@ -87,7 +104,7 @@ def _data(goal: Goal) -> GoalData:
     )
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_create(
     *,
     owner_id: int,
@@ -104,10 +121,12 @@ def goal_create(
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
     _audit(goal, Action.CREATED, actor_id=owner_id, now=now)
+    _tell(types.GOAL_CREATED, goal)
+    restate([goal], now=now)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_update(
     *,
     owner_id: int,
@@ -127,10 +146,12 @@ def goal_update(
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
+    _tell(types.GOAL_CHANGED, goal)
+    restate([goal], now=now)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.datetime) -> Result:
     goal = _locked_goal(goal_id, owner_id)
     before = trail.snapshot(goal, AUDITED_FIELDS)
@@ -138,10 +159,13 @@ def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.
     goal.updated = now
     goal.save(update_fields=["status", "updated"])
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
+    _tell(types.GOAL_CHANGED, goal)
+    if status == GoalStatus.ACTIVE:
+        restate([goal], now=now)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_rename(*, owner_id: int, goal_id: int, title: str, now: dt.datetime) -> Result:
     goal = _locked_goal(goal_id, owner_id)
     before = trail.snapshot(goal, AUDITED_FIELDS)
@@ -150,20 +174,22 @@ def goal_rename(*, owner_id: int, goal_id: int, title: str, now: dt.datetime) ->
     goal.full_clean(exclude=["owner", "metric"])
     goal.save(update_fields=["title", "updated"])
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
+    _tell(types.GOAL_CHANGED, goal, listed=False)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_delete(*, owner_id: int, goal_id: int, now: dt.datetime) -> Result:
     """Soft delete: the goal disappears everywhere but stays restorable for a while."""
     goal = _locked_goal(goal_id, owner_id)
     goal.deleted_at = now
     goal.save(update_fields=["deleted_at"])
     _audit(goal, Action.DELETED, actor_id=owner_id, now=now)
+    _tell(types.GOAL_DELETED, goal)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goal_undelete(
     *, owner_id: int, goal_id: int, deleted_since: dt.datetime, now: dt.datetime
 ) -> Result:
@@ -178,10 +204,13 @@ def goal_undelete(
     goal.deleted_at = None
     goal.save(update_fields=["deleted_at"])
     _audit(goal, Action.RESTORED, actor_id=owner_id, now=now)
+    _tell(types.GOAL_RESTORED, goal)
+    if goal.status == GoalStatus.ACTIVE:
+        restate([goal], now=now)
     return Result.success(_data(goal))
 
 
-@transaction.atomic(durable=True)
+@executor
 def goals_purge_deleted(*, deleted_before: dt.datetime, now: dt.datetime) -> Result:
     """Hard-delete every goal soft-deleted before `deleted_before`; `data` is the count."""
     _, per_model = Goal.objects.filter(deleted_at__lt=deleted_before).delete()

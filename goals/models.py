@@ -59,6 +59,10 @@ class Goal(models.Model):
         help_text="Quota and range goals: the percentage of periods that must be met.",
     )
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    #: The progress status (`ProgressStatus`) as of the goal's last change or the last
+    #: write to its metric, kept so that a write that moves it records
+    #: `goal.status_changed` with the status before; empty until first judged.
+    standing = models.CharField(max_length=12, blank=True, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField()
     updated = models.DateTimeField()

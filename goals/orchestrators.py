@@ -1,14 +1,13 @@
-"""Policy for goal changes: validate by the goal's kind, check ownership, name what
-the change affects, and call one executor. Every channel goes through these."""
+"""Policy for goal changes: validate by the goal's kind, check ownership, and call
+one executor, whose events name what the change affects. Every channel goes through
+these."""
 
 import datetime as dt
-from collections.abc import Callable
 from functools import partial
 
 from config.envelope import ApplicationError, NotFound, Result, ValidationFailed
-from config.orchestration import execute
+from config.orchestration import execute, execute_authorized
 from config.request_context import Phase, set_phase
-from config.revalidation import GOALS_LIST, GOALS_SUMMARY, METRICS_LIST, goal_key
 from measurements import selectors as metric_selectors
 
 from . import executors as goal_executors
@@ -67,12 +66,6 @@ def _checked(
     return fields, None if command.new_metric else command.metric_id
 
 
-def _saved(goal_id: int, command: CreateGoal | EditGoal) -> list[str]:
-    """What saving a goal's fields changes: the goal, the lists and the summary, and
-    the metric list when a metric was created with it."""
-    return [*_listed_goal(goal_id), *([METRICS_LIST] if command.new_metric else [])]
-
-
 def create_goal(
     command: CreateGoal,
     *,
@@ -85,7 +78,7 @@ def create_goal(
         fields, metric_id = _checked(command, actor_id, metrics)
     except ApplicationError as exc:
         return Result.failure(exc)
-    result = execute(
+    return execute(
         partial(
             executors.goal_create,
             owner_id=actor_id,
@@ -95,7 +88,6 @@ def create_goal(
             now=now,
         )
     )
-    return result.with_affected(_saved(result.data.id, command)) if result.ok else result
 
 
 def edit_goal(
@@ -113,7 +105,7 @@ def edit_goal(
         fields, metric_id = _checked(command, actor_id, metrics)
     except ApplicationError as exc:
         return Result.failure(exc)
-    result = execute(
+    return execute(
         partial(
             executors.goal_update,
             owner_id=actor_id,
@@ -124,47 +116,18 @@ def edit_goal(
             now=now,
         )
     )
-    return result.with_affected(_saved(command.goal_id, command)) if result.ok else result
-
-
-def _on_owned_goal(
-    goal_id: int,
-    *,
-    actor_id: int,
-    authorize: Callable[..., object],
-    action: Callable[[], Result],
-    affected: list[str],
-) -> Result:
-    """The shape of every change to one existing goal: check it is the actor's (a
-    goal that is not is not found), run the executor, name what changed."""
-    try:
-        set_phase(Phase.AUTHORIZE)
-        authorize(goal_id=goal_id, owner_id=actor_id)
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    set_phase(Phase.PLAN)
-    result = execute(action)
-    return result.with_affected(affected) if result.ok else result
-
-
-def _listed_goal(goal_id: int) -> list[str]:
-    """A change that moves a goal on or off the lists and the summary."""
-    return [goal_key(goal_id), GOALS_LIST, GOALS_SUMMARY]
 
 
 def _set_status(command: GoalRef, status: GoalStatus, *, actor_id, now, executors, goals):
-    return _on_owned_goal(
-        command.goal_id,
-        actor_id=actor_id,
-        authorize=goals.goal_for_owner,
-        action=partial(
+    return execute_authorized(
+        partial(goals.goal_for_owner, goal_id=command.goal_id, owner_id=actor_id),
+        partial(
             executors.goal_set_status,
             owner_id=actor_id,
             goal_id=command.goal_id,
             status=status,
             now=now,
         ),
-        affected=_listed_goal(command.goal_id),
     )
 
 
@@ -203,20 +166,15 @@ def rename_goal(
     executors=goal_executors,
     goals=goal_selectors,
 ) -> Result:
-    """A new title changes the goal's own fragments and nothing derived (not the
-    summary, not the list order)."""
-    return _on_owned_goal(
-        command.goal_id,
-        actor_id=actor_id,
-        authorize=goals.goal_for_owner,
-        action=partial(
+    return execute_authorized(
+        partial(goals.goal_for_owner, goal_id=command.goal_id, owner_id=actor_id),
+        partial(
             executors.goal_rename,
             owner_id=actor_id,
             goal_id=command.goal_id,
             title=command.title,
             now=now,
         ),
-        affected=[goal_key(command.goal_id)],
     )
 
 
@@ -230,12 +188,9 @@ def delete_goal(
 ) -> Result:
     """Soft delete: the goal leaves every page at once and can be brought back with
     `undelete_goal` for `UNDO_WINDOW`."""
-    return _on_owned_goal(
-        command.goal_id,
-        actor_id=actor_id,
-        authorize=goals.goal_for_owner,
-        action=partial(executors.goal_delete, owner_id=actor_id, goal_id=command.goal_id, now=now),
-        affected=_listed_goal(command.goal_id),
+    return execute_authorized(
+        partial(goals.goal_for_owner, goal_id=command.goal_id, owner_id=actor_id),
+        partial(executors.goal_delete, owner_id=actor_id, goal_id=command.goal_id, now=now),
     )
 
 
@@ -249,18 +204,17 @@ def undelete_goal(
 ) -> Result:
     """Undo a delete, within `UNDO_WINDOW` of it; after that the goal is not found."""
     since = now - UNDO_WINDOW
-    return _on_owned_goal(
-        command.goal_id,
-        actor_id=actor_id,
-        authorize=partial(goals.deleted_goal_for_owner, since=since),
-        action=partial(
+    return execute_authorized(
+        partial(
+            goals.deleted_goal_for_owner, goal_id=command.goal_id, owner_id=actor_id, since=since
+        ),
+        partial(
             executors.goal_undelete,
             owner_id=actor_id,
             goal_id=command.goal_id,
             deleted_since=since,
             now=now,
         ),
-        affected=_listed_goal(command.goal_id),
     )
 
 

@@ -8,7 +8,6 @@ from django.utils import dateformat
 
 from audit.models import Action, AuditEntry
 from config.envelope import NotFound
-from config.revalidation import GOALS_SUMMARY, goal_key
 from measurements.dependents import Moment
 from measurements.models import Measurement
 
@@ -65,20 +64,6 @@ def archived_goals(*, owner_id: int) -> QuerySet[Goal]:
         .select_related("metric")
         .order_by("-updated", "-id")
     )
-
-
-def goal_keys_for_metrics(metric_ids: list[int]) -> list[str]:
-    """The revalidation keys of the goals a change to these metrics moves: each goal
-    over them, and the summary when there is any such goal. Registered with
-    `measurements.dependents` so measurements need not know about goals."""
-    goal_ids = list(
-        Goal.objects.filter(metric_id__in=metric_ids, deleted_at__isnull=True)
-        .order_by()
-        .values_list("id", flat=True)
-    )
-    if not goal_ids:
-        return []
-    return [*(goal_key(goal_id) for goal_id in goal_ids), GOALS_SUMMARY]
 
 
 def _day(date: dt.date, today: dt.date) -> str:

@@ -1,8 +1,10 @@
 """Who depends on a metric, without `measurements` importing them.
 
 Apps built on metrics (goals) register at start-up:
-- a resolver of keys: recording a measurement asks which of their keys it affects, so
-  that exactly those fragments revalidate;
+- a reaction to changed data: after a write to some metrics' measurements, inside the
+  writing transaction, it names the keys of what it builds on them (so that exactly
+  those fragments revalidate) and may record events of its own (a goal whose status
+  the write moved);
 - a writer of window notes: recording a measurement asks which of them it falls
   outside of (a goal that starts after it, or ended before it), so the confirmation
   can say where the value went instead of leaving the person to wonder why nothing
@@ -16,8 +18,10 @@ from zoneinfo import ZoneInfo
 
 from config.revalidation import metric_key
 
-Resolver = Callable[[list[int]], list[str]]
-_resolvers: list[Resolver] = []
+#: Given the changed metrics' ids and the moment, the keys of what depends on each
+#: metric, by metric id.
+Reaction = Callable[[list[int], dt.datetime], dict[int, list[str]]]
+_reactions: list[Reaction] = []
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,9 @@ WindowNotes = Callable[[Moment], list[str]]
 _window_notes: list[WindowNotes] = []
 
 
-def register(resolver: Resolver) -> None:
-    if resolver not in _resolvers:
-        _resolvers.append(resolver)
+def register(reaction: Reaction) -> None:
+    if reaction not in _reactions:
+        _reactions.append(reaction)
 
 
 def register_window_notes(writer: WindowNotes) -> None:
@@ -47,12 +51,15 @@ def register_window_notes(writer: WindowNotes) -> None:
         _window_notes.append(writer)
 
 
-def keys_for_metrics(metric_ids: Iterable[int]) -> list[str]:
+def after_change(metric_ids: Iterable[int], *, now: dt.datetime) -> dict[int, list[str]]:
+    """Inside the writing transaction, after the write: each changed metric's keys,
+    its own and those of everything built on it."""
     ids = sorted(set(metric_ids))
-    keys = [metric_key(metric_id) for metric_id in ids]
-    for resolver in _resolvers:
-        keys.extend(resolver(ids))
-    return sorted(set(keys))
+    keys = {metric_id: [metric_key(metric_id)] for metric_id in ids}
+    for reaction in _reactions:
+        for metric_id, dependent in reaction(ids, now).items():
+            keys[metric_id].extend(dependent)
+    return {metric_id: sorted(set(found)) for metric_id, found in keys.items()}
 
 
 def window_notes(moment: Moment) -> list[str]:

@@ -1,6 +1,6 @@
 """Writes for metrics and measurements. Each public executor is one durable
-transaction that also writes its audit entry; `now` and the acting user come in as
-arguments."""
+transaction that also writes its audit entry and its events; `now` and the acting user
+come in as arguments."""
 
 import datetime as dt
 from collections import defaultdict
@@ -12,7 +12,11 @@ from audit import trail
 from audit.models import Action, AuditEntry
 from config.envelope import Conflict, FieldError, NotFound, Result, ValidationFailed
 from config.numbers import quantity
+from config.revalidation import METRICS_LIST, metric_key
+from events import types
+from events.outbox import emit, executor
 
+from . import dependents
 from .choices import Source
 from .contracts import (
     CreateMetric,
@@ -30,12 +34,40 @@ from .contracts import (
 )
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 from .precision import places_in
+from .shown import measurement_shown, metric_shown
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 
 
 SUBJECT = "measurement"
+
+
+def _metric_event(type: str, metric: Metric, affected: list[str]) -> None:
+    emit(
+        type,
+        owner_id=metric.owner_id,
+        affected=affected,
+        subject=("metric", metric.id),
+        data=metric_shown(metric),
+    )
+
+
+def tell_changed(owner_id: int, changes: list[tuple[str, dict]], *, now: dt.datetime) -> None:
+    """Record one event per changed measurement (type, and the measurement as the API
+    shows it, taken before a delete), after the writes: what depends on each metric
+    is judged with them counted, and each event affects its metric's keys."""
+    if not changes:
+        return
+    keys = dependents.after_change({data["metric_id"] for _, data in changes}, now=now)
+    for type, data in changes:
+        emit(
+            type,
+            owner_id=owner_id,
+            affected=keys[data["metric_id"]],
+            subject=(SUBJECT, data["id"]),
+            data=data,
+        )
 
 
 def metric_insert(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> Metric:
@@ -57,10 +89,11 @@ def metric_insert(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> 
         raise ValidationFailed.on(
             "name", f"You already have a metric called “{command.name}”."
         ) from exc
+    _metric_event(types.METRIC_CREATED, metric, [METRICS_LIST, metric_key(metric.id)])
     return metric
 
 
-@transaction.atomic(durable=True)
+@executor
 def metric_create(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> Result:
     metric = metric_insert(owner_id=owner_id, command=command, now=now)
     return Result.success(MetricData.model_validate(metric))
@@ -73,7 +106,7 @@ def _locked_metric(metric_id: int, owner_id: int) -> Metric:
     return metric
 
 
-@transaction.atomic(durable=True)
+@executor
 def metric_rename(*, owner_id: int, command: UpdateMetric, now: dt.datetime) -> Result:
     metric = _locked_metric(command.metric_id, owner_id)
     changed = command.model_dump(include={"name", "display_places"}, exclude_none=True)
@@ -84,19 +117,29 @@ def metric_rename(*, owner_id: int, command: UpdateMetric, now: dt.datetime) -> 
         setattr(metric, field, value)
     if changed:
         metric.save(update_fields=list(changed))
+        built_on = dependents.after_change([metric.id], now=now)[metric.id]
+        _metric_event(types.METRIC_CHANGED, metric, [METRICS_LIST, *built_on])
     return Result.success(MetricData.model_validate(metric))
 
 
-@transaction.atomic(durable=True)
+@executor
 def metric_delete(*, owner_id: int, metric_id: int, now: dt.datetime) -> Result:
     """Delete a metric and its measurements; refused while goals are built on it."""
     metric = _locked_metric(metric_id, owner_id)
     data = MetricData.model_validate(metric)
+    was = metric_shown(metric)
     try:
         with transaction.atomic():
             metric.delete()
     except ProtectedError as exc:
         raise Conflict("Goals are built on this metric; delete or move them first.") from exc
+    emit(
+        types.METRIC_DELETED,
+        owner_id=owner_id,
+        affected=[METRICS_LIST, metric_key(metric_id)],
+        subject=("metric", metric_id),
+        data=was,
+    )
     return Result.success(data)
 
 
@@ -164,7 +207,7 @@ def _already_recorded(command: RecordMeasurement) -> Measurement | None:
     return found
 
 
-@transaction.atomic(durable=True)
+@executor
 def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.datetime) -> Result:
     """Record one measurement. A submission token seen before returns the measurement
     it recorded (`replayed`), also when two requests with it race: the second waits on
@@ -206,7 +249,13 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
         now=now,
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
+    tell_changed(owner_id, [(types.MEASUREMENT_RECORDED, shown(measurement))], now=now)
     return Result.success(_data(measurement))
+
+
+def shown(measurement: Measurement) -> dict:
+    """The measurement as the API shows it (its metric is read if not selected)."""
+    return measurement_shown(measurement, unit=measurement.metric.unit)
 
 
 def _locked_measurement(measurement_id: int, owner_id: int) -> Measurement:
@@ -221,7 +270,7 @@ def _locked_measurement(measurement_id: int, owner_id: int) -> Measurement:
     return measurement
 
 
-@transaction.atomic(durable=True)
+@executor
 def measurement_update(*, owner_id: int, command: EditMeasurement, now: dt.datetime) -> Result:
     measurement = _locked_measurement(command.measurement_id, owner_id)
     _check_time(command, now)
@@ -239,15 +288,16 @@ def measurement_update(*, owner_id: int, command: EditMeasurement, now: dt.datet
         before=before,
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
+    tell_changed(owner_id, [(types.MEASUREMENT_CHANGED, shown(measurement))], now=now)
     return Result.success(_data(measurement))
 
 
-@transaction.atomic(durable=True)
+@executor
 def measurement_delete(*, owner_id: int, measurement_id: int, now: dt.datetime) -> Result:
     """Delete for good; the audit entry keeps the whole row, so that
     `measurement_restore` can bring it back, id and all."""
     measurement = _locked_measurement(measurement_id, owner_id)
-    data = _data(measurement)
+    data, was = _data(measurement), shown(measurement)
     _audit(
         measurement,
         Action.DELETED,
@@ -256,10 +306,11 @@ def measurement_delete(*, owner_id: int, measurement_id: int, now: dt.datetime) 
         before=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
     measurement.delete()
+    tell_changed(owner_id, [(types.MEASUREMENT_DELETED, was)], now=now)
     return Result.success(data)
 
 
-@transaction.atomic(durable=True)
+@executor
 def measurement_restore(
     *, owner_id: int, measurement_id: int, deleted_since: dt.datetime, now: dt.datetime
 ) -> Result:
@@ -299,6 +350,7 @@ def measurement_restore(
         now=now,
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
+    tell_changed(owner_id, [(types.MEASUREMENT_RESTORED, shown(measurement))], now=now)
     return Result.success(_data(measurement))
 
 
@@ -330,7 +382,7 @@ def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, s
     return found
 
 
-@transaction.atomic(durable=True)
+@executor
 def measurements_ingest(
     *, owner_id: int, rows: list[IngestRow], source: Source, now: dt.datetime
 ) -> Result:
@@ -446,6 +498,14 @@ def ingest_rows(
     kept.extend(
         Written.model_construct(index=index, id=measurement.id, outcome=Outcome.CREATED)
         for index, measurement in zip(created_indexes, created, strict=True)
+    )
+    tell_changed(
+        owner_id,
+        [
+            *((types.MEASUREMENT_RECORDED, shown(measurement)) for measurement in created),
+            *((types.MEASUREMENT_CHANGED, shown(measurement)) for measurement in updated),
+        ],
+        now=now,
     )
     return IngestCounts(
         created=len(created),

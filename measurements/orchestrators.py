@@ -2,17 +2,14 @@
 API, import, tasks, commands) writes through these."""
 
 import datetime as dt
-from collections.abc import Callable
 from functools import partial
 
 from pydantic import ValidationError
 
-from config.envelope import ApplicationError, FieldError, Result, ValidationFailed, field_errors
-from config.orchestration import execute
+from config.envelope import FieldError, Result, ValidationFailed, field_errors
+from config.orchestration import execute, execute_authorized
 from config.request_context import Phase, set_phase
-from config.revalidation import METRICS_LIST, metric_key
 
-from . import dependents
 from . import executors as measurement_executors
 from . import selectors as measurement_selectors
 from .choices import Source
@@ -36,26 +33,6 @@ UNDO_WINDOW = dt.timedelta(minutes=10)
 """How long a deleted measurement can be brought back with Undo."""
 
 
-def _changing_metric_data(
-    *,
-    find_metric: Callable[[], int],
-    action: Callable[[], Result],
-    resolve_dependents: Callable[[list[int]], list[str]],
-) -> Result:
-    """The shape of every change to a metric's measurements: find the metric (the
-    actor's, or it is not found), name what depends on it, run the executor. The
-    change affects the metric and everything built on it."""
-    try:
-        set_phase(Phase.AUTHORIZE)
-        metric_id = find_metric()
-        set_phase(Phase.PLAN)
-        affected = resolve_dependents([metric_id])
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    result = execute(action)
-    return result.with_affected(affected) if result.ok else result
-
-
 def record_measurement(
     command: RecordMeasurement,
     *,
@@ -63,31 +40,18 @@ def record_measurement(
     now: dt.datetime,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
     """Record one measurement; it affects its metric and everything built on it."""
-    return _changing_metric_data(
-        find_metric=lambda: (
-            selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id).id
-        ),
-        action=partial(executors.measurement_record, owner_id=actor_id, command=command, now=now),
-        resolve_dependents=resolve_dependents,
+    return execute_authorized(
+        partial(selectors.metric_for_owner, metric_id=command.metric_id, owner_id=actor_id),
+        partial(executors.measurement_record, owner_id=actor_id, command=command, now=now),
     )
 
 
 def create_metric(
     command: CreateMetric, *, actor_id: int, now: dt.datetime, executors=measurement_executors
 ) -> Result:
-    result = execute(partial(executors.metric_create, owner_id=actor_id, command=command, now=now))
-    if not result.ok:
-        return result
-    return result.with_affected([METRICS_LIST, metric_key(result.data.id)])
-
-
-def _metric_of(selectors, measurement_id: int, actor_id: int) -> Callable[[], int]:
-    return lambda: (
-        selectors.measurement_for_owner(measurement_id=measurement_id, owner_id=actor_id).metric_id
-    )
+    return execute(partial(executors.metric_create, owner_id=actor_id, command=command, now=now))
 
 
 def edit_measurement(
@@ -97,12 +61,14 @@ def edit_measurement(
     now: dt.datetime,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
-    return _changing_metric_data(
-        find_metric=_metric_of(selectors, command.measurement_id, actor_id),
-        action=partial(executors.measurement_update, owner_id=actor_id, command=command, now=now),
-        resolve_dependents=resolve_dependents,
+    return execute_authorized(
+        partial(
+            selectors.measurement_for_owner,
+            measurement_id=command.measurement_id,
+            owner_id=actor_id,
+        ),
+        partial(executors.measurement_update, owner_id=actor_id, command=command, now=now),
     )
 
 
@@ -113,18 +79,20 @@ def delete_measurement(
     now: dt.datetime,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
     """Delete; `undelete_measurement` brings it back for `UNDO_WINDOW`."""
-    return _changing_metric_data(
-        find_metric=_metric_of(selectors, command.measurement_id, actor_id),
-        action=partial(
+    return execute_authorized(
+        partial(
+            selectors.measurement_for_owner,
+            measurement_id=command.measurement_id,
+            owner_id=actor_id,
+        ),
+        partial(
             executors.measurement_delete,
             owner_id=actor_id,
             measurement_id=command.measurement_id,
             now=now,
         ),
-        resolve_dependents=resolve_dependents,
     )
 
 
@@ -135,24 +103,23 @@ def undelete_measurement(
     now: dt.datetime,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
     """Undo a delete within `UNDO_WINDOW`; after that there is nothing to undo."""
     since = now - UNDO_WINDOW
-    return _changing_metric_data(
-        find_metric=lambda: (
-            selectors.recently_deleted_measurement(
-                measurement_id=command.measurement_id, owner_id=actor_id, since=since
-            ).metric_id
+    return execute_authorized(
+        partial(
+            selectors.recently_deleted_measurement,
+            measurement_id=command.measurement_id,
+            owner_id=actor_id,
+            since=since,
         ),
-        action=partial(
+        partial(
             executors.measurement_restore,
             owner_id=actor_id,
             measurement_id=command.measurement_id,
             deleted_since=since,
             now=now,
         ),
-        resolve_dependents=resolve_dependents,
     )
 
 
@@ -163,17 +130,12 @@ def rename_metric(
     now: dt.datetime,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
     """A metric's name shows on its goals too."""
-    result = _changing_metric_data(
-        find_metric=lambda: (
-            selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id).id
-        ),
-        action=partial(executors.metric_rename, owner_id=actor_id, command=command, now=now),
-        resolve_dependents=resolve_dependents,
+    return execute_authorized(
+        partial(selectors.metric_for_owner, metric_id=command.metric_id, owner_id=actor_id),
+        partial(executors.metric_rename, owner_id=actor_id, command=command, now=now),
     )
-    return result.with_affected([METRICS_LIST]) if result.ok else result
 
 
 def delete_metric(
@@ -184,16 +146,10 @@ def delete_metric(
     executors=measurement_executors,
     selectors=measurement_selectors,
 ) -> Result:
-    try:
-        set_phase(Phase.AUTHORIZE)
-        selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id)
-    except ApplicationError as exc:
-        return Result.failure(exc)
-    result = execute(
-        partial(executors.metric_delete, owner_id=actor_id, metric_id=command.metric_id, now=now)
+    return execute_authorized(
+        partial(selectors.metric_for_owner, metric_id=command.metric_id, owner_id=actor_id),
+        partial(executors.metric_delete, owner_id=actor_id, metric_id=command.metric_id, now=now),
     )
-    affected = [METRICS_LIST, metric_key(command.metric_id)]
-    return result.with_affected(affected) if result.ok else result
 
 
 def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | Rejection:
@@ -241,7 +197,6 @@ def ingest_measurements(
     source: Source = Source.API,
     executors=measurement_executors,
     selectors=measurement_selectors,
-    resolve_dependents=dependents.keys_for_metrics,
 ) -> Result:
     """A batch from a device, a script or an import. Each item is checked on its own:
     the valid ones are written (one transaction), the others come back as rejections
@@ -266,6 +221,4 @@ def ingest_measurements(
     written: IngestCounts = result.data
     rejections = sorted([*refused, *written.rejections], key=lambda rejection: rejection.index)
     counts = written.model_copy(update={"rejected": len(rejections), "rejections": rejections})
-    touched = sorted({row.metric_id for row in rows})
-    affected = resolve_dependents(touched) if written.created or written.updated else []
-    return Result.success(counts, affected=affected)
+    return result.model_copy(update={"data": counts})

@@ -15,9 +15,13 @@ from django_tasks_db.models import DBTaskResult
 
 from audit.models import Action, AuditEntry
 from config.envelope import Conflict, ErrorDetail, NotFound, Result
+from config.revalidation import SOURCES_LIST, run_key
+from config.times import exact_time
+from events import types
+from events.outbox import emit, executor
 from measurements.choices import Source as Origin
 from measurements.contracts import IngestCounts, IngestRow
-from measurements.executors import SNAPSHOT_FIELDS, ingest_rows
+from measurements.executors import SNAPSHOT_FIELDS, ingest_rows, shown, tell_changed
 from measurements.models import Measurement
 
 from .contracts import BatchWritten, RunContext, SourceBusy
@@ -32,6 +36,35 @@ REANALYZE_EVERY = 100_000
 
 #: How many rejections a run keeps to show; the count has them all.
 KEPT_REJECTIONS = 50
+
+
+def _run_shown(run: SyncRun) -> dict:
+    source = run.source
+    return {
+        "id": run.id,
+        "source": {"id": source.id, "name": source.name, "provider": source.provider},
+        "status": run.status,
+        "mode": run.mode,
+        "created": run.created_count,
+        "updated": run.updated_count,
+        "unchanged": run.unchanged_count,
+        "rejected": run.rejected_count,
+        "started_at": run.started and exact_time(run.started),
+        "finished_at": run.finished and exact_time(run.finished),
+        "note": run.note,
+        "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
+    }
+
+
+def _tell(type: str, run: SyncRun) -> None:
+    """The run's row and the sources list change with every step of a run."""
+    emit(
+        type,
+        owner_id=run.source.owner_id,
+        affected=[run_key(run.id), SOURCES_LIST],
+        subject=("sync_run", run.id),
+        data=_run_shown(run),
+    )
 
 
 def _run(run_id: int) -> SyncRun:
@@ -61,7 +94,7 @@ def _running(run_id: int, generation: int | None = None) -> SyncRun:
     return run
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_start(
     *, run_id: int, now: dt.datetime, correlation_id: str, lease_until: dt.datetime
 ) -> Result:
@@ -85,6 +118,7 @@ def run_start(
     run.started = run.started or now
     run.correlation_id = run.correlation_id or correlation_id
     run.save(update_fields=["status", "note", "started", "heartbeat", "correlation_id"])
+    _tell(types.SYNC_RUN_STARTED, run)
     source = run.source
     return Result.success(
         RunContext(
@@ -104,7 +138,7 @@ def run_start(
     )
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_heartbeat(
     *, run_id: int, generation: int, now: dt.datetime, lease_until: dt.datetime
 ) -> Result:
@@ -116,7 +150,7 @@ def run_heartbeat(
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_defer(*, run_id: int, note: str, on_commit: Callable[[int], None]) -> Result:
     """Put a queued run's start off (another run holds its source): counted, said on
     the run, and handed back to the queue by `on_commit` once committed."""
@@ -124,11 +158,12 @@ def run_defer(*, run_id: int, note: str, on_commit: Callable[[int], None]) -> Re
     run.deferrals += 1
     run.note = note[:300]
     run.save(update_fields=["deferrals", "note"])
+    _tell(types.SYNC_RUN_PROGRESSED, run)
     transaction.on_commit(partial(on_commit, run.id))
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def batch_write(
     *,
     run_id: int,
@@ -171,6 +206,7 @@ def batch_write(
     if keep_cursor and cursor is not None:
         fields["cursor"] = cursor
     DataSource.objects.filter(id=source.id, leased_by=run.id).update(**fields)
+    _tell(types.SYNC_RUN_PROGRESSED, run)
     merged = counts.model_copy(update={"rejected": len(rejections), "rejections": rejections})
     return Result.success(BatchWritten(counts=merged, cursor=cursor))
 
@@ -189,9 +225,10 @@ def _finish(run: SyncRun, status: RunStatus, now: dt.datetime, **fields) -> None
     DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(
         leased_until=None, leased_by=None
     )
+    _tell(types.SYNC_RUN_FINISHED, run)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_mode(*, run_id: int, generation: int, mode: str, note: str = "") -> Result:
     run = _running(run_id, generation)
     run.mode = mode
@@ -199,10 +236,11 @@ def run_mode(*, run_id: int, generation: int, mode: str, note: str = "") -> Resu
     run.save(update_fields=["mode", "note"])
     if mode != "incremental_pull":
         DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(cursor="")
+    _tell(types.SYNC_RUN_PROGRESSED, run)
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_succeed(*, run_id: int, generation: int, now: dt.datetime) -> Result:
     run = _running(run_id, generation)
     _finish(run, RunStatus.SUCCEEDED, now)
@@ -238,7 +276,7 @@ def _settle_dead_task(run_id: int, now: dt.datetime) -> None:
     )
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_fail(
     *,
     run_id: int,
@@ -253,7 +291,7 @@ def run_fail(
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_refuse(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
     """End a run that never started (its source stayed busy): failed, with why."""
     run = _still_queued(run_id)
@@ -261,10 +299,11 @@ def run_refuse(*, run_id: int, error: ErrorDetail, now: dt.datetime) -> Result:
         setattr(run, name, value)
     run.status, run.finished = RunStatus.FAILED, now
     run.save()
+    _tell(types.SYNC_RUN_FINISHED, run)
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_resume(
     *,
     run_id: int,
@@ -282,11 +321,12 @@ def run_resume(
     DataSource.objects.filter(id=run.source_id, leased_by=run.id).update(
         leased_until=None, leased_by=None
     )
+    _tell(types.SYNC_RUN_QUEUED, run)
     transaction.on_commit(partial(on_commit, run.id))
     return Result.success(run.id)
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_compensate(
     *,
     run_id: int,
@@ -305,8 +345,10 @@ def run_compensate(
     first_before: dict[int, dict] = {}
     for entry in changed:
         first_before.setdefault(entry.subject_id, entry.before())
-    restored = 0
-    older = Measurement.objects.filter(id__in=first_before, created__lt=run.started)
+    changes = []
+    older = Measurement.objects.filter(id__in=first_before, created__lt=run.started).select_related(
+        "metric"
+    )
     for measurement in older:
         for name, value in first_before[measurement.id].items():
             if name in SNAPSHOT_FIELDS:
@@ -314,8 +356,11 @@ def run_compensate(
                 setattr(measurement, field.attname, field.to_python(value))
         measurement.sync_run_id = None
         measurement.save()
-        restored += 1
+        changes.append((types.MEASUREMENT_CHANGED, shown(measurement)))
+    restored = len(changes)
+    changes += [(types.MEASUREMENT_DELETED, shown(m)) for m in made.select_related("metric")]
     removed, _ = made.delete()
+    tell_changed(run.source.owner_id, changes, now=now)
     note = f"Undone: {removed:,} removed, {restored:,} put back as they were."
     _finish(run, RunStatus.COMPENSATED, now, note=note[:300], **_error_fields(error))
     return Result.success(run.id)
@@ -329,7 +374,7 @@ def _error_fields(error: ErrorDetail) -> dict[str, str]:
     }
 
 
-@transaction.atomic(durable=True)
+@executor
 def run_queue(
     *,
     source_id: int,
@@ -346,14 +391,12 @@ def run_queue(
         raise NotFound("There is no such data source.")
     attempt = SyncRun.objects.filter(source=source).count() + 1
     return Result.success(
-        _queued_run(
-            source.id, now=now, on_commit=on_commit, upload=upload, mode=mode, attempt=attempt
-        )
+        _queued_run(source, now=now, on_commit=on_commit, upload=upload, mode=mode, attempt=attempt)
     )
 
 
 def _queued_run(
-    source_id: int,
+    source: DataSource,
     *,
     now: dt.datetime,
     on_commit: Callable[[int], None],
@@ -363,15 +406,16 @@ def _queued_run(
 ) -> int:
     """A queued run (with its file, for an import), handed to `on_commit` once the
     transaction commits, so a worker never looks for a run that is not there yet."""
-    run = SyncRun(source_id=source_id, created=now, mode=mode, attempt=attempt)
+    run = SyncRun(source=source, created=now, mode=mode, attempt=attempt)
     if upload is not None:
         run.upload.save(Path(upload.name).name, upload, save=False)
     run.save()
+    _tell(types.SYNC_RUN_QUEUED, run)
     transaction.on_commit(partial(on_commit, run.id))
     return run.id
 
 
-@transaction.atomic(durable=True)
+@executor
 def source_create(
     *,
     owner_id: int,
@@ -393,10 +437,21 @@ def source_create(
         every_minutes=every_minutes,
         created=now,
     )
+    _source_created(source)
     return Result.success(source.id)
 
 
-@transaction.atomic(durable=True)
+def _source_created(source: DataSource) -> None:
+    emit(
+        types.SOURCE_CREATED,
+        owner_id=source.owner_id,
+        affected=[SOURCES_LIST],
+        subject=("source", source.id),
+        data={"id": source.id, "name": source.name, "provider": source.provider},
+    )
+
+
+@executor
 def file_import_queue(
     *,
     owner_id: int,
@@ -411,10 +466,11 @@ def file_import_queue(
     source = DataSource.objects.create(
         owner_id=owner_id, provider=provider, name=name, settings=settings, created=now
     )
-    return Result.success(_queued_run(source.id, now=now, on_commit=on_commit, upload=upload))
+    _source_created(source)
+    return Result.success(_queued_run(source, now=now, on_commit=on_commit, upload=upload))
 
 
-@transaction.atomic(durable=True)
+@executor
 def delivery_accept(
     *,
     source_id: int,
@@ -432,6 +488,7 @@ def delivery_accept(
             WebhookDelivery.objects.create(source_id=source_id, signature=signature, received=now)
     except IntegrityError as exc:
         raise Conflict("This delivery was received already; a replay changes nothing.") from exc
+    source = DataSource.objects.get(id=source_id)
     return Result.success(
-        _queued_run(source_id, now=now, on_commit=on_commit, upload=payload, mode="push")
+        _queued_run(source, now=now, on_commit=on_commit, upload=payload, mode="push")
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "goals", "measurements", "sources"]
+APPS = ["accounts", "goals", "measurements", "sources", "webhooks"]
 
 QUERY_API = {
     "objects",
@@ -130,3 +130,92 @@ def test_import_linter_catches_a_view_importing_an_executor(tmp_path):
     )
     assert result.returncode == 1
     assert "Views do not import executors BROKEN" in result.stdout
+
+
+# Every executor records what it changed (events/outbox.py): a public executor is an
+# `@executor` (never a bare durable transaction, which would write no events), and its
+# body reaches `emit`, directly or through the helpers it calls. These write nothing a
+# person or a subscriber could see:
+SILENT_EXECUTORS = {
+    "run_heartbeat": "renews a run's lease; the run's row does not change for anyone",
+    "chore_lease_take": "the scheduler's own bookkeeping, owned by nobody",
+    "goals_purge_deleted": "removes goals deleted a month ago, which no page shows",
+    "delivery_claim": "a worker's lease on a webhook delivery while it sends it",
+    "deliveries_requeue": "hands webhook deliveries whose task was lost to the queue again",
+}
+#: Modules whose functions executors call on the way to `emit`.
+EVENT_HELPERS = ["goals/standing.py"]
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target)
+
+
+def functions_in(paths: list[Path]) -> dict[str, ast.FunctionDef]:
+    found = {}
+    for path in paths:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = node
+    return found
+
+
+def reaches_emit(function: ast.FunctionDef, known: dict[str, ast.FunctionDef], seen=None) -> bool:
+    """Whether `function` calls `emit`, or a known function that does (by name)."""
+    seen = seen if seen is not None else set()
+    seen.add(function.name)
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name == "emit":
+            return True
+        if name in known and name not in seen and reaches_emit(known[name], known, seen):
+            return True
+    return False
+
+
+def executor_functions(source: str) -> tuple[list[str], list[str]]:
+    """The module's `@executor` functions, and those that open a durable transaction
+    of their own instead."""
+    decorated, bare = [], []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        names = [_decorator_name(d) for d in node.decorator_list]
+        if "executor" in names:
+            decorated.append(node.name)
+        if any("durable" in ast.unparse(d) for d in node.decorator_list):
+            bare.append(node.name)
+    return decorated, bare
+
+
+EXECUTOR_MODULES = sorted(ROOT.glob("*/executors.py"))
+
+
+@pytest.mark.parametrize("path", EXECUTOR_MODULES, ids=lambda p: p.parent.name)
+def test_every_executor_records_its_events(path):
+    known = functions_in([*EXECUTOR_MODULES, *(ROOT / helper for helper in EVENT_HELPERS)])
+    decorated, bare = executor_functions(path.read_text())
+    assert bare == [], "a durable transaction without @executor writes no events"
+    silent = [
+        name
+        for name in decorated
+        if name not in SILENT_EXECUTORS and not reaches_emit(known[name], known)
+    ]
+    assert silent == []
+
+
+def test_the_event_check_catches_an_executor_that_records_nothing():
+    source = (
+        "@executor\ndef quiet(): save()\n\n"
+        "@executor\ndef loud(): helper()\n\n"
+        "def helper(): emit('x.y', owner_id=1)\n\n"
+        "@transaction.atomic(durable=True)\ndef bare(): pass\n"
+    )
+    tree = ast.parse(source)
+    known = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert executor_functions(source) == (["quiet", "loud"], ["bare"])
+    assert not reaches_emit(known["quiet"], known)
+    assert reaches_emit(known["loud"], known)

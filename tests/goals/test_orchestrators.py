@@ -114,7 +114,7 @@ def goals(owned: set[int], deleted: dict[int, dt.datetime] | None = None):
     )
 
 
-def test_create_calls_the_executor_with_normalized_fields_and_names_what_changed():
+def test_create_calls_the_executor_with_normalized_fields():
     executors = FakeExecutors()
     fields = FIELDS.model_copy(update={"start_value": Decimal("5"), "period": "week"})
     result = create_goal(
@@ -129,10 +129,9 @@ def test_create_calls_the_executor_with_normalized_fields_and_names_what_changed
     assert name == "goal_create"
     assert kwargs["fields"].start_value is None and kwargs["fields"].period is None
     assert (kwargs["owner_id"], kwargs["metric_id"], kwargs["now"]) == (1, 3, NOW)
-    assert result.affected == ["goal:9", "goals:list", "goals:summary"]
 
 
-def test_create_with_a_new_metric_also_changes_the_metric_list():
+def test_create_with_a_new_metric_passes_it_to_the_executor():
     executors = FakeExecutors()
     result = create_goal(
         CreateGoal(fields=FIELDS, new_metric=NewMetric(name="Distance", unit="km")),
@@ -142,7 +141,6 @@ def test_create_with_a_new_metric_also_changes_the_metric_list():
         metrics=metrics(set()),
     )
     assert result.ok
-    assert "metrics:list" in result.affected
     assert executors.calls[0][1]["new_metric"].name == "Distance"
 
 
@@ -259,7 +257,7 @@ def test_edit_of_a_goal_that_is_not_yours_is_not_found_before_anything_else():
     assert executors.calls == []
 
 
-def test_edit_affects_the_goal_and_the_summary():
+def test_edit_checks_the_goal_then_calls_the_executor():
     executors = FakeExecutors()
     result = edit_goal(
         EditGoal(goal_id=5, fields=FIELDS, metric_id=3),
@@ -269,7 +267,6 @@ def test_edit_affects_the_goal_and_the_summary():
         goals=goals({5}),
         metrics=metrics({3}),
     )
-    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
     assert executors.calls[0][1]["goal_id"] == 5
 
 
@@ -284,7 +281,6 @@ def test_archive_and_restore(orchestrator, status):
     assert executors.calls == [
         ("goal_set_status", {"owner_id": 1, "goal_id": 5, "status": status, "now": NOW})
     ]
-    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
 
 
 @pytest.mark.parametrize("orchestrator", [archive_goal, restore_goal])
@@ -297,7 +293,7 @@ def test_archive_and_restore_of_a_goal_that_is_not_yours(orchestrator):
     assert executors.calls == []
 
 
-def test_rename_affects_only_the_goal_itself():
+def test_rename_calls_the_executor_with_the_title():
     executors = FakeExecutors()
     result = rename_goal(
         RenameGoal(goal_id=5, title="  Run 120 km "),
@@ -309,7 +305,6 @@ def test_rename_affects_only_the_goal_itself():
     assert executors.calls == [
         ("goal_rename", {"owner_id": 1, "goal_id": 5, "title": "Run 120 km", "now": NOW})
     ]
-    assert result.affected == ["goal:5"]
 
 
 def test_a_blank_title_is_refused_by_the_command():
@@ -330,13 +325,12 @@ def test_rename_of_a_goal_that_is_not_yours():
     assert executors.calls == []
 
 
-def test_delete_affects_the_goal_the_list_and_the_summary():
+def test_delete_calls_the_executor():
     executors = FakeExecutors()
     result = delete_goal(
         GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals({5})
     )
     assert executors.calls == [("goal_delete", {"owner_id": 1, "goal_id": 5, "now": NOW})]
-    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
 
 
 def test_delete_of_a_goal_that_is_not_yours():
@@ -364,7 +358,6 @@ def test_undelete_within_the_window_passes_the_window_to_the_executor():
             {"owner_id": 1, "goal_id": 5, "deleted_since": NOW - UNDO_WINDOW, "now": NOW},
         )
     ]
-    assert result.affected == ["goal:5", "goals:list", "goals:summary"]
 
 
 @pytest.mark.parametrize("deleted", [{5: NOW - UNDO_WINDOW - dt.timedelta(seconds=1)}, {}])
@@ -387,4 +380,4 @@ def test_purge_removes_goals_deleted_more_than_thirty_days_ago():
     assert executors.calls == [
         ("goals_purge_deleted", {"deleted_before": NOW - dt.timedelta(days=30), "now": NOW})
     ]
-    assert (result.data, result.affected) == (2, [])
+    assert result.data == 2

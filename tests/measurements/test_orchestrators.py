@@ -33,7 +33,7 @@ def executors(calls):
     return SimpleNamespace(measurement_record=measurement_record)
 
 
-def test_recording_affects_the_metric_and_what_depends_on_it():
+def test_recording_checks_the_metric_then_calls_the_executor():
     calls = []
     result = record_measurement(
         COMMAND,
@@ -41,11 +41,10 @@ def test_recording_affects_the_metric_and_what_depends_on_it():
         now=NOW,
         executors=executors(calls),
         selectors=selectors({7}),
-        resolve_dependents=lambda ids: ["metric:7", "goal:1", "goal:2", "goals:summary"],
     )
     assert result.ok
     assert calls == [{"owner_id": 1, "command": COMMAND, "now": NOW}]
-    assert result.affected == ["goal:1", "goal:2", "goals:summary", "metric:7"]
+    assert result.data.id == 1
 
 
 def test_recording_on_a_metric_that_is_not_yours_writes_nothing():
@@ -56,7 +55,6 @@ def test_recording_on_a_metric_that_is_not_yours_writes_nothing():
         now=NOW,
         executors=executors(calls),
         selectors=selectors(set()),
-        resolve_dependents=lambda ids: [],
     )
     assert (result.error.code, result.error.phase) == ("not_found", "authorize")
     assert calls == []

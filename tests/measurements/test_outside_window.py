@@ -34,16 +34,12 @@ def running(user):
 
 
 def total_goal(metric, title, start, deadline, **extra):
+    """A total over a window; with no deadline, a weekly quota (a total needs an end)."""
+    fields = {"kind": "total", "start_value": None, "target": 100, "aggregation": "sum"}
+    if deadline is None:
+        fields |= {"kind": "quota", "period": "week", "comparison": "at_least"}
     return GoalFactory(
-        metric=metric,
-        title=title,
-        kind="total",
-        start_value=None,
-        target=100,
-        aggregation="sum",
-        start_date=start,
-        deadline=deadline,
-        **extra,
+        metric=metric, title=title, start_date=start, deadline=deadline, **fields, **extra
     )
 
 

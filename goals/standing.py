@@ -1,0 +1,72 @@
+"""What a write to a metric's data does to the goals built on it, judged inside the
+writing transaction (registered with `measurements.dependents` at start-up).
+
+Each active goal's progress status is kept on the goal (`Goal.standing`); after the
+write the mapper judges the goals again, and a goal whose status moved records
+`goal.status_changed` with the status before and after. Judging after the write, with
+the status before read from the goal, costs one progress computation per write, not
+two.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from itertools import groupby
+
+from accounts.selectors import preferences_for
+from config.revalidation import GOALS_SUMMARY, goal_key
+from events import types
+from events.outbox import emit
+
+from .choices import GoalStatus
+from .models import Goal
+from .progress import progress_for_goals
+from .shown import goal_shown
+
+
+def after_metric_change(metric_ids: list[int], now: dt.datetime) -> dict[int, list[str]]:
+    """The keys of the goals over these metrics (and the summary, when there are any),
+    by metric, once their statuses are brought up to date."""
+    goals = list(
+        Goal.objects.filter(metric_id__in=metric_ids, deleted_at__isnull=True)
+        .select_related("metric", "owner__profile")
+        .order_by("owner_id", "id")
+    )
+    keys: dict[int, list[str]] = defaultdict(list)
+    for goal in goals:
+        keys[goal.metric_id] += [goal_key(goal.id), GOALS_SUMMARY]
+    restate([goal for goal in goals if goal.status == GoalStatus.ACTIVE], now=now)
+    return keys
+
+
+def restate(goals: list[Goal], *, now: dt.datetime) -> None:
+    """Judge the goals (select them with `metric` and `owner__profile`) and record
+    each status that moved, with the one before. A goal never judged (just created)
+    has no status before: its first is stored without an event."""
+    moved = []
+    for _owner, owned in groupby(goals, key=lambda goal: goal.owner_id):
+        owned = list(owned)
+        preferences = preferences_for(owned[0].owner)
+        progress = progress_for_goals(
+            owned, profile_zone=preferences.zone, week_start=preferences.week_start, now=now
+        )
+        for goal in owned:
+            status = progress[goal.id].status
+            if status == goal.standing:
+                continue
+            before, goal.standing = goal.standing, status
+            moved.append(goal)
+            if not before:
+                continue
+            emit(
+                types.GOAL_STATUS_CHANGED,
+                owner_id=goal.owner_id,
+                affected=[goal_key(goal.id), GOALS_SUMMARY],
+                subject=("goal", goal.id),
+                data={
+                    "goal": goal_shown(goal),
+                    "previous_status": before,
+                    "status": status,
+                    "percent": progress[goal.id].percent,
+                },
+            )
+    Goal.objects.bulk_update(moved, ["standing"])

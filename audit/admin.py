@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 
+from events.outbox import recording
+
 from . import trail
 from .models import Action, AuditEntry
 
@@ -29,7 +31,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 class AuditedModelAdmin(admin.ModelAdmin):
     """A model admin whose saves and deletes are on the audit trail like any other
-    change, with the admin as actor and channel "admin", in the admin's transaction."""
+    change, with the admin as actor and channel "admin", in the admin's transaction;
+    and whose events are recorded there too (`tell`), so the owner's open pages and
+    webhooks hear of an admin's change like of any other."""
 
     audit_subject: str
     audit_fields: tuple[str, ...]
@@ -39,6 +43,14 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def audit_metric_id(self, obj) -> int | None:
         return None
+
+    def shown(self, obj) -> dict:
+        """The object as its events carry it, taken before a delete."""
+        return {}
+
+    def tell(self, obj, action: Action, was: dict) -> None:
+        """Record the change's events (`events.outbox.emit`); `was` is `shown(obj)`
+        from before the change."""
 
     def _audit(self, request, obj, action: Action, *, before=None, after=None) -> None:
         trail.record(
@@ -57,20 +69,28 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         stored = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
         before = trail.snapshot(stored, self.audit_fields) if stored else None
-        super().save_model(request, obj, form, change)
-        action = Action.UPDATED if change else Action.CREATED
-        self._audit(
-            request, obj, action, before=before, after=trail.snapshot(obj, self.audit_fields)
-        )
+        with transaction.atomic(), recording():
+            super().save_model(request, obj, form, change)
+            action = Action.UPDATED if change else Action.CREATED
+            self._audit(
+                request, obj, action, before=before, after=trail.snapshot(obj, self.audit_fields)
+            )
+            self.tell(obj, action, self.shown(stored) if stored else {})
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
+        with transaction.atomic(), recording():
             self._audit(request, obj, Action.DELETED, before=trail.snapshot(obj, self.audit_fields))
+            was = self.shown(obj)
             super().delete_model(request, obj)
+            self.tell(obj, Action.DELETED, was)
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
+        with transaction.atomic(), recording():
+            deleted = []
             for obj in queryset:
                 before = trail.snapshot(obj, self.audit_fields)
                 self._audit(request, obj, Action.DELETED, before=before)
+                deleted.append((obj, self.shown(obj)))
             super().delete_queryset(request, queryset)
+            for obj, was in deleted:
+                self.tell(obj, Action.DELETED, was)

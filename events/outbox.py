@@ -11,8 +11,9 @@ asked sees in `HX-Trigger` are the keys every other open page gets pushed.
 could announce a change that never committed.
 """
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -68,27 +69,36 @@ def emit(
     )
 
 
+@contextlib.contextmanager
+def recording() -> Iterator[list[Event]]:
+    """Collect the events emitted in the block and write them as it ends, inside the
+    caller's transaction (which must be open): the way `@executor` records, also
+    used by the admin, whose saves run in a transaction of their own."""
+    pending: list[Event] = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+        if pending:
+            # Announced first: on PostgreSQL that also orders the owners' events (see
+            # `fanout.announce`), so it precedes their ids.
+            fanout.announce({event.owner_id for event in pending})
+            Event.objects.bulk_create(pending)
+            for reaction in _reactions:
+                reaction(pending)
+    finally:
+        _pending.reset(token)
+
+
 def executor[**P](func: Callable[P, Result]) -> Callable[P, Result]:
     """One durable transaction around `func`, with the events it emits written in it
     (see the module's docstring)."""
 
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> Result:
-        pending: list[Event] = []
-        token = _pending.set(pending)
-        try:
-            with transaction.atomic(durable=True):
-                result = func(*args, **kwargs)
-                if pending:
-                    Event.objects.bulk_create(pending)
-                    for reaction in _reactions:
-                        reaction(pending)
-                    fanout.announce({event.owner_id for event in pending})
-        finally:
-            _pending.reset(token)
+        with transaction.atomic(durable=True), recording() as pending:
+            result = func(*args, **kwargs)
         if not pending or not isinstance(result, Result):
             return result
         return result.with_affected([key for event in pending for key in event.affected])
 
-    run.records_events = True
     return run

@@ -3,10 +3,21 @@ from django.utils import timezone
 
 from accounts.selectors import preferences_for
 from audit.admin import AuditedModelAdmin
+from audit.models import Action
 from config.numbers import format_value, quantity
+from events import types
 
+from .executors import tell
 from .models import AUDITED_FIELDS, Goal
 from .progress import progress_for_goal
+from .shown import goal_shown
+from .standing import restate
+
+EVENT_TYPES = {
+    Action.CREATED: types.GOAL_CREATED,
+    Action.UPDATED: types.GOAL_CHANGED,
+    Action.DELETED: types.GOAL_DELETED,
+}
 
 
 @admin.register(Goal)
@@ -35,6 +46,16 @@ class GoalAdmin(AuditedModelAdmin):
 
     def audit_metric_id(self, goal: Goal) -> int:
         return goal.metric_id
+
+    def shown(self, goal: Goal) -> dict:
+        return goal_shown(goal)
+
+    def tell(self, goal: Goal, action: Action, was: dict) -> None:
+        if action == Action.DELETED:
+            tell(EVENT_TYPES[action], goal, was=was)
+            return
+        tell(EVENT_TYPES[action], goal)
+        restate([goal], now=timezone.now())
 
     @admin.display(description="Target")
     def target_shown(self, goal: Goal) -> str:

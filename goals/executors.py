@@ -75,16 +75,18 @@ def _audit(goal: Goal, action: Action, *, actor_id: int, now: dt.datetime, befor
     )
 
 
-def _tell(type: str, goal: Goal, *, listed: bool = True) -> None:
-    """Record the event; a change that can move the goal on or off the lists (or
-    change the counts) affects them and the summary too, a new title only the goal."""
+def tell(type: str, goal: Goal, *, listed: bool = True, was: dict | None = None) -> None:
+    """Record the event, with the goal as shown now (or `was`, for one deleted for
+    good); a change that can move the goal on or off the lists (or change the
+    counts) affects them and the summary too, a new title only the goal."""
+    data = was or goal_shown(goal)
     listing = [GOALS_LIST, GOALS_SUMMARY] if listed else []
     emit(
         type,
         owner_id=goal.owner_id,
-        affected=[goal_key(goal.id), *listing],
-        subject=("goal", goal.id),
-        data=goal_shown(goal),
+        affected=[goal_key(data["id"]), *listing],
+        subject=("goal", data["id"]),
+        data=data,
     )
 
 
@@ -121,7 +123,7 @@ def goal_create(
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
     _audit(goal, Action.CREATED, actor_id=owner_id, now=now)
-    _tell(types.GOAL_CREATED, goal)
+    tell(types.GOAL_CREATED, goal)
     restate([goal], now=now)
     return Result.success(_data(goal))
 
@@ -146,7 +148,7 @@ def goal_update(
     goal.full_clean(exclude=["owner", "metric"])
     goal.save()
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
-    _tell(types.GOAL_CHANGED, goal)
+    tell(types.GOAL_CHANGED, goal)
     restate([goal], now=now)
     return Result.success(_data(goal))
 
@@ -159,7 +161,7 @@ def goal_set_status(*, owner_id: int, goal_id: int, status: GoalStatus, now: dt.
     goal.updated = now
     goal.save(update_fields=["status", "updated"])
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
-    _tell(types.GOAL_CHANGED, goal)
+    tell(types.GOAL_CHANGED, goal)
     if status == GoalStatus.ACTIVE:
         restate([goal], now=now)
     return Result.success(_data(goal))
@@ -174,7 +176,7 @@ def goal_rename(*, owner_id: int, goal_id: int, title: str, now: dt.datetime) ->
     goal.full_clean(exclude=["owner", "metric"])
     goal.save(update_fields=["title", "updated"])
     _audit(goal, Action.UPDATED, actor_id=owner_id, now=now, before=before)
-    _tell(types.GOAL_CHANGED, goal, listed=False)
+    tell(types.GOAL_CHANGED, goal, listed=False)
     return Result.success(_data(goal))
 
 
@@ -185,7 +187,7 @@ def goal_delete(*, owner_id: int, goal_id: int, now: dt.datetime) -> Result:
     goal.deleted_at = now
     goal.save(update_fields=["deleted_at"])
     _audit(goal, Action.DELETED, actor_id=owner_id, now=now)
-    _tell(types.GOAL_DELETED, goal)
+    tell(types.GOAL_DELETED, goal)
     return Result.success(_data(goal))
 
 
@@ -204,7 +206,7 @@ def goal_undelete(
     goal.deleted_at = None
     goal.save(update_fields=["deleted_at"])
     _audit(goal, Action.RESTORED, actor_id=owner_id, now=now)
-    _tell(types.GOAL_RESTORED, goal)
+    tell(types.GOAL_RESTORED, goal)
     if goal.status == GoalStatus.ACTIVE:
         restate([goal], now=now)
     return Result.success(_data(goal))

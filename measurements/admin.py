@@ -1,9 +1,19 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from audit.admin import AuditedModelAdmin
+from audit.models import Action
 from config.numbers import quantity
+from events import types
 
+from .executors import shown, tell_changed
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
+
+EVENT_TYPES = {
+    Action.CREATED: types.MEASUREMENT_RECORDED,
+    Action.UPDATED: types.MEASUREMENT_CHANGED,
+    Action.DELETED: types.MEASUREMENT_DELETED,
+}
 
 
 @admin.register(Metric)
@@ -32,6 +42,17 @@ class MeasurementAdmin(AuditedModelAdmin):
 
     def audit_metric_id(self, measurement: Measurement) -> int:
         return measurement.metric_id
+
+    def shown(self, measurement: Measurement) -> dict:
+        return shown(measurement)
+
+    def tell(self, measurement: Measurement, action: Action, was: dict) -> None:
+        """A measurement moved to another metric leaves the first one too."""
+        changes = [(EVENT_TYPES[action], was if action == Action.DELETED else shown(measurement))]
+        if was and action == Action.UPDATED and was["metric_id"] != measurement.metric_id:
+            changes.append((types.MEASUREMENT_DELETED, was))
+        owner_id = measurement.metric.owner_id
+        tell_changed(owner_id, changes, now=timezone.now())
 
     @admin.display(description="Value", ordering="value")
     def shown_value(self, measurement: Measurement) -> str:

@@ -47,7 +47,11 @@ def restate(goals: list[Goal], *, now: dt.datetime) -> None:
         owned = list(owned)
         preferences = preferences_for(owned[0].owner)
         progress = progress_for_goals(
-            owned, profile_zone=preferences.zone, week_start=preferences.week_start, now=now
+            owned,
+            profile_zone=preferences.zone,
+            week_start=preferences.week_start,
+            now=now,
+            series=False,
         )
         for goal in owned:
             status = progress[goal.id].status

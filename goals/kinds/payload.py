@@ -195,3 +195,6 @@ class ProgressContext:
     week_start: int
     unit: str
     goal_id: int | None = None
+    #: Whether the chart's day-by-day `series` is wanted; judging a status after a
+    #: write needs none of it.
+    series: bool = True

@@ -183,7 +183,9 @@ class PeriodicKind(GoalKind):
                     status=outcome.status,
                 )
                 for outcome in outcomes[-SERIES_PERIODS:]
-            ],
+            ]
+            if context.series
+            else [],
             headline="",
             summary_text="",
         )

@@ -118,7 +118,9 @@ class Reach(GoalKind):
                     pace=pace_on(day),
                 )
                 for day in DayRange(goal.start_date, deadline)
-            ],
+            ]
+            if context.series
+            else [],
             headline="",
             summary_text="",
         )

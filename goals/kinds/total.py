@@ -107,7 +107,9 @@ class Total(GoalKind):
                     pace=rounded(per_day * ((day - window.first).days + 1)),
                 )
                 for day in window
-            ],
+            ]
+            if context.series
+            else [],
             headline="",
             summary_text="",
         )

@@ -169,3 +169,11 @@ def test_recording_costs_the_same_queries_however_many_goals_are_over_the_metric
             record(metric, "81")
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_metric_in_an_event_is_the_metric_as_the_api_shows_it(user):
+    api = ApiClient(token_for(user))
+    created = api.call("post", "metrics", {"name": "Sleep", "unit": "h"}).json()
+    (event,) = Event.objects.filter(type="metric.created")
+    assert event.data == api.call("get", f"metrics/{created['id']}").json()
+    assert event.affected == [f"metric:{created['id']}", "metrics:list"]

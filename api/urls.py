@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from accounts.api import router as me
 from goals.api import router as goals
 from measurements.api import measurements, metrics
+from webhooks.api import router as webhooks
 
 from . import errors
 from .auth import AUTH
@@ -35,6 +36,7 @@ api.add_router("/metrics", metrics)
 api.add_router("/measurements", measurements)
 api.add_router("/goals", goals)
 api.add_router("/me", me)
+api.add_router("/webhooks", webhooks)
 errors.install(api)
 
 

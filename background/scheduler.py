@@ -23,6 +23,8 @@ from goals.orchestrators import purge_deleted_goals
 from sources.orchestrators import queue_due_syncs
 from sources.recovery import reap_abandoned_runs
 from sources.tasks import run_sync
+from webhooks.orchestrators import requeue_lost_deliveries
+from webhooks.tasks import enqueue_delivery
 
 from .executors import chore_lease_take
 from .outage import DATABASE_AWAY, Outage
@@ -46,6 +48,10 @@ def _purge_deleted_goals(now: dt.datetime) -> str:
     return f"removed {purge_deleted_goals(now=now).unwrap()} goal(s)"
 
 
+def _requeue_lost_webhooks(now: dt.datetime) -> str:
+    return f"queued {len(requeue_lost_deliveries(now=now, enqueue=enqueue_delivery))} delivery(ies)"
+
+
 @dataclass(frozen=True)
 class Chore:
     name: str
@@ -58,6 +64,7 @@ CHORES = (
     Chore("reap_abandoned_runs", _reap_abandoned_runs, dt.timedelta(minutes=1)),
     Chore("purge_idempotency_keys", _purge_idempotency_keys, dt.timedelta(hours=1)),
     Chore("purge_deleted_goals", _purge_deleted_goals, dt.timedelta(hours=1)),
+    Chore("requeue_lost_webhooks", _requeue_lost_webhooks, dt.timedelta(minutes=1)),
 )
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "measurements",
     "goals",
     "sources",
+    "webhooks",
     "api",
 ]
 
@@ -231,6 +232,16 @@ SYNC_STALE_AFTER_SECONDS = int(os.environ.get("SYNC_STALE_AFTER_SECONDS", "90"))
 # Incoming webhooks: deliveries per source and window ("120/m"), and body size.
 WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "120/m")
 WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", 5 * 1024 * 1024))
+
+# Outgoing webhooks (webhooks/orchestrators.py): seconds to wait after the 1st, 2nd,
+# ... failed attempt of a delivery, comma-separated; when they run out the delivery has
+# failed. The default makes eight attempts over about 27 hours. Each attempt may take
+# WEBHOOK_TIMEOUT_SECONDS. Receivers on private networks need OUTBOUND_ALLOW_NETWORKS.
+WEBHOOK_RETRY_SCHEDULE = [
+    float(delay)
+    for delay in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15"))
 
 # Events (events/fanout.py): how a commit is announced to the live pages served by
 # other processes and machines. `postgres` (NOTIFY, delivered on commit) on

@@ -274,6 +274,17 @@ def seed_data(base: str, token: str) -> None:
     )
     with urllib.request.urlopen(base + SCHEMA_PATH, timeout=10) as response:
         paths = json.loads(response.read())["paths"]
+    if "post" in paths.get("/api/v1/webhooks", {}):
+        # An endpoint and a test delivery, so their ids exist. No worker runs during
+        # the fuzz, so nothing is ever sent to the address.
+        hook = call(
+            base,
+            token,
+            "POST",
+            "/api/v1/webhooks",
+            {"url": "https://hooks.example.com/fuzz", "event_types": ["goal.created"]},
+        )
+        call(base, token, "POST", f"/api/v1/webhooks/{hook['id']}/test", None)
     if "post" not in paths.get("/api/v1/goals", {}):
         return
     call(

@@ -46,7 +46,8 @@ run: install .secret_key
 		echo "The $$name stopped (exit status $$status); restarting it in 2 s." >&2; sleep 2; done; }; \
 	keep_up "task worker" env $(RUN_ENV) $(PY) manage.py run_worker --no-startup-delay & \
 	keep_up scheduler env $(RUN_ENV) $(PY) manage.py scheduler --every 10 & \
-	$(RUN_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - & \
+	$(RUN_ENV) $(VENV)/bin/gunicorn config.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+		--bind 127.0.0.1:8000 --workers 2 --graceful-timeout 10 --access-logfile - & \
 	wait
 
 # Browser tests drive Debian's Chromium (Playwright's own download does not work here).

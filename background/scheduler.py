@@ -19,6 +19,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from api.idempotency import purge_expired
+from events.retention import purge_old_events
 from goals.orchestrators import purge_deleted_goals
 from sources.orchestrators import queue_due_syncs
 from sources.recovery import reap_abandoned_runs
@@ -44,6 +45,10 @@ def _purge_idempotency_keys(now: dt.datetime) -> str:
     return f"forgot {purge_expired(now=now)} key(s)"
 
 
+def _purge_old_events(now: dt.datetime) -> str:
+    return f"deleted {purge_old_events(now=now)} event(s)"
+
+
 def _purge_deleted_goals(now: dt.datetime) -> str:
     return f"removed {purge_deleted_goals(now=now).unwrap()} goal(s)"
 
@@ -64,6 +69,7 @@ CHORES = (
     Chore("reap_abandoned_runs", _reap_abandoned_runs, dt.timedelta(minutes=1)),
     Chore("purge_idempotency_keys", _purge_idempotency_keys, dt.timedelta(hours=1)),
     Chore("purge_deleted_goals", _purge_deleted_goals, dt.timedelta(hours=1)),
+    Chore("purge_old_events", _purge_old_events, dt.timedelta(hours=1)),
     Chore("requeue_lost_webhooks", _requeue_lost_webhooks, dt.timedelta(minutes=1)),
 )
 

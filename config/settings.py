@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "api.middleware.ApiMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "events.middleware.LivePositionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -255,6 +256,8 @@ if EVENTS_FANOUT not in {"postgres", "redis", "poll"}:
     raise ImproperlyConfigured(f"EVENTS_FANOUT is postgres, redis or poll, not {EVENTS_FANOUT!r}")
 EVENTS_REDIS_URL = os.environ.get("EVENTS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 EVENTS_POLL_SECONDS = float(os.environ.get("EVENTS_POLL_SECONDS", "0.5"))
+# Days the outbox keeps events (the scheduler's `purge_old_events` deletes older ones).
+EVENTS_KEEP_DAYS = int(os.environ.get("EVENTS_KEEP_DAYS", "30"))
 
 # Background work goes through Django's Tasks framework. The embedded default keeps
 # the queue in the database (`manage.py run_worker`); TASKS_BACKEND=redis moves it to

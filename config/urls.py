@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("sources/", include("sources.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("events/", include("events.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -115,3 +115,47 @@ def run_queued(
         f"The worker exited with {worker.returncode}: {worker.stderr[-3000:]}"
     )
     return worker
+
+
+BIN = Path(sys.executable).parent
+#: How long the web server lets requests under way finish when asked to stop; open
+#: live streams are cut then (their pages reconnect and resume).
+GRACEFUL_SECONDS = 10
+
+
+def web_server(port: int, *, workers: int = 1) -> list[str]:
+    """The web server as `make run` starts it (the Makefile's line is the same): the
+    application of `config/asgi.py` under gunicorn with uvicorn workers."""
+    return [
+        str(BIN / "gunicorn"),
+        "config.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--graceful-timeout",
+        str(GRACEFUL_SECONDS),
+    ]
+
+
+def serve(command: list[str], log: Path, *, port: int, timeout: float = 60, **extra_env):
+    """Start a server `command` listening on `port` and return it once it answers (stop
+    it with `stop(server, GRACEFUL_SECONDS + 5)`)."""
+    server = start(command, log, **extra_env)
+
+    def answers() -> bool:
+        assert server.poll() is None, f"The server exited: {log.read_text()[-3000:]}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, timeout=timeout, what=f"{command[0]} to listen on {port}")
+    except BaseException:
+        stop(server)
+        raise
+    return server

@@ -1,7 +1,7 @@
 """Run every bench on a fresh database and write one markdown report.
 
     python -m tests.bench [--runs 300] [--warmup 20] [--batches 5] [--csv-rows 1000000]
-                          [--output bench-report.md]
+                          [--streams 500] [--stream-writes 200] [--output bench-report.md]
 
 The database is created for the run and dropped after it, like the test runner's, so
 the bench never touches dev data. It is PostgreSQL, the production database; SQLite
@@ -17,7 +17,7 @@ import platform
 import sys
 from pathlib import Path
 
-BENCHES = ("tests.bench.record", "tests.bench.ingest", "tests.bench.csv_import")
+BENCHES = ("tests.bench.record", "tests.bench.ingest", "tests.bench.csv_import", "tests.bench.live")
 
 
 def main() -> int:
@@ -35,6 +35,15 @@ def main() -> int:
         type=int,
         default=1_000_000,
         help="rows of the CSV file imported by the CSV import bench (0 skips it)",
+    )
+    parser.add_argument(
+        "--streams", type=int, default=500, help="idle live streams held by one server process"
+    )
+    parser.add_argument(
+        "--stream-writes",
+        type=int,
+        default=200,
+        help="timed writes per fan-out for commit-to-page latency",
     )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
@@ -74,7 +83,7 @@ def main() -> int:
 def _run(bench, options: dict) -> str:
     """A bench's `run`, given the options it takes (`runs` and `warmup` for request
     paths, `batches` and `warmup_batches` for batch ingest, `csv_rows` for the CSV
-    import)."""
+    import, `streams` and `stream_writes` for the live pages)."""
     taken = inspect.signature(bench.run).parameters
     return bench.run(**{name: value for name, value in options.items() if name in taken})
 

@@ -177,3 +177,19 @@ def test_the_metric_in_an_event_is_the_metric_as_the_api_shows_it(user):
     (event,) = Event.objects.filter(type="metric.created")
     assert event.data == api.call("get", f"metrics/{created['id']}").json()
     assert event.affected == [f"metric:{created['id']}", "metrics:list"]
+
+
+def test_events_older_than_the_keeping_time_are_purged(
+    settings,
+):
+    from events.retention import purge_old_events
+
+    settings.EVENTS_KEEP_DAYS = 30
+    metric = MetricFactory()
+    record(metric, "1")
+    record(metric, "2")
+    Event.objects.filter(id=Event.objects.order_by("id").first().id).update(
+        at=timezone.now() - dt.timedelta(days=31)
+    )
+    assert purge_old_events(now=timezone.now()) == 1
+    assert Event.objects.count() == 1

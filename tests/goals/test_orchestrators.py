@@ -267,6 +267,7 @@ def test_edit_checks_the_goal_then_calls_the_executor():
         goals=goals({5}),
         metrics=metrics({3}),
     )
+    assert result.ok
     assert executors.calls[0][1]["goal_id"] == 5
 
 
@@ -278,6 +279,7 @@ def test_archive_and_restore(orchestrator, status):
     result = orchestrator(
         GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals({5})
     )
+    assert result.ok
     assert executors.calls == [
         ("goal_set_status", {"owner_id": 1, "goal_id": 5, "status": status, "now": NOW})
     ]
@@ -302,6 +304,7 @@ def test_rename_calls_the_executor_with_the_title():
         executors=executors,
         goals=goals({5}),
     )
+    assert result.ok
     assert executors.calls == [
         ("goal_rename", {"owner_id": 1, "goal_id": 5, "title": "Run 120 km", "now": NOW})
     ]
@@ -330,6 +333,7 @@ def test_delete_calls_the_executor():
     result = delete_goal(
         GoalRef(goal_id=5), actor_id=1, now=NOW, executors=executors, goals=goals({5})
     )
+    assert result.ok
     assert executors.calls == [("goal_delete", {"owner_id": 1, "goal_id": 5, "now": NOW})]
 
 
@@ -351,6 +355,7 @@ def test_undelete_within_the_window_passes_the_window_to_the_executor():
         executors=executors,
         goals=goals(set(), deleted={5: NOW - UNDO_WINDOW + dt.timedelta(seconds=1)}),
     )
+    assert result.ok
     assert dt.timedelta(minutes=10) == UNDO_WINDOW
     assert executors.calls == [
         (

@@ -9,7 +9,10 @@
 // already fired its events. The page says where the stream and the poll are, and the
 // position it was made at, on <body> (data-live-*). Without JavaScript nothing of this
 // runs and the pages work as before.
-(function () {
+//
+// The page loads this script `async`, so it never holds up htmx getting ready (the
+// first click on a page must not wait for it); it starts once the document is parsed.
+function startLivePage() {
   "use strict";
 
   var body = document.body;
@@ -161,4 +164,10 @@
   }
 
   openStream();
-})();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", startLivePage);
+} else {
+  startLivePage();
+}

@@ -11,7 +11,7 @@
 // runs and the pages work as before.
 //
 // The page loads this script `async`, so it never holds up htmx getting ready (the
-// first click on a page must not wait for it); it starts once the document is parsed.
+// first click on a page must not wait for it); it starts once htmx is there.
 function startLivePage() {
   "use strict";
 
@@ -166,8 +166,10 @@ function startLivePage() {
   openStream();
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", startLivePage);
-} else {
+// An async script may also run after the document is parsed but before the deferred
+// htmx has run; DOMContentLoaded comes after both.
+if (document.readyState !== "loading" && window.htmx) {
   startLivePage();
+} else {
+  document.addEventListener("DOMContentLoaded", startLivePage);
 }

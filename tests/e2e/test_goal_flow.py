@@ -22,6 +22,8 @@ def sign_up(page: Page, base: str, username: str) -> None:
     page.get_by_label("Time zone").select_option("Europe/Berlin")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="New goal")).to_be_visible()
+    # htmx readies the form's controls once the page has loaded; a person is slower.
+    page.wait_for_load_state()
 
 
 def create_reach_goal(page: Page) -> None:

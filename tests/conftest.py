@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from tests.factories import PASSWORD, UserFactory
@@ -23,3 +25,14 @@ def signed_in(client, user):
 @pytest.fixture
 def htmx_headers():
     return {"HX-Request": "true"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Memory and scale tests take a minute between them: CI (`.ci/run`) runs them, a
+    quick local `make test` leaves them out unless RUN_SCALE_TESTS=1."""
+    if os.environ.get("RUN_SCALE_TESTS") == "1":
+        return
+    later = pytest.mark.skip(reason="a scale test: RUN_SCALE_TESTS=1 runs it (CI does)")
+    for item in items:
+        if "scale" in item.keywords:
+            item.add_marker(later)

@@ -95,6 +95,7 @@ def dashboard_queries(client) -> int:
     return len(queries)
 
 
+@pytest.mark.scale
 @pytest.mark.django_db
 def test_dashboard_queries_do_not_grow_with_goals_or_measurements(signed_in, user, other_user):
     populate(user, goals=4, measurements=100)

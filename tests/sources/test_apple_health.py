@@ -910,6 +910,7 @@ def test_the_upload_stays_open_for_its_owner_even_when_reading_stops_early(tmp_p
             assert upload.read(2) in (b"<?", b"PK")
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize(("kind", "count"), [("xml", 300_000), ("zip", 100_000)])
 def test_memory_stays_flat_over_a_big_export(tmp_path, kind, count):
     path = steps_export(tmp_path / "export.xml", count)

@@ -373,6 +373,7 @@ def test_the_upload_stays_open_for_its_owner_even_when_reading_stops_early(tmp_p
         assert upload.readline() == b"date,value,note\n"
 
 
+@pytest.mark.scale
 def test_memory_stays_flat_over_200000_rows(tmp_path):
     path = long_file(tmp_path / "big.csv", 200_000)
     source = Source(id=1, settings=settings(value_column="value", time_column="date"))

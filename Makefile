@@ -82,7 +82,8 @@ api-fuzz: install
 
 check-deploy: install
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-		ALLOWED_HOSTS=goals.example.com $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=goals.example.com EMAIL_URL=smtp+tls://goaltrack:secret@smtp.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3* .secret_key

@@ -7,5 +7,5 @@ from .models import Profile
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "time_zone", "week_start"]
     list_filter = ["week_start"]
-    search_fields = ["user__username", "time_zone"]
+    search_fields = ["user__username", "user__email", "email_pending", "time_zone"]
     list_select_related = ["user"]

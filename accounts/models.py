@@ -30,6 +30,12 @@ class Profile(models.Model):
         max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
     )
     week_start = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    #: An address the user entered but has not confirmed yet (from the link mailed to
+    #: it). `User.email` holds only a confirmed one: password resets and notifications
+    #: go there, so it must be an address its owner reads.
+    email_pending = models.EmailField(blank=True, default="")
+    #: When the last confirmation link for `email_pending` was sent.
+    email_pending_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

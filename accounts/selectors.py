@@ -35,6 +35,49 @@ def user_for_login(*, user_id: int):
     return get_user_model().objects.get(id=user_id)
 
 
+@dataclass(frozen=True)
+class EmailState:
+    """An account's addresses: the confirmed one, and one waiting to be confirmed
+    (each "" when there is none)."""
+
+    user_id: int
+    username: str = ""
+    verified: str = ""
+    pending: str = ""
+    pending_sent_at: dt.datetime | None = None
+    is_active: bool = True
+
+
+def email_state_for(*, user_id: int) -> EmailState | None:
+    row = (
+        get_user_model()
+        .objects.filter(id=user_id)
+        .values(
+            "username",
+            "email",
+            "is_active",
+            "profile__email_pending",
+            "profile__email_pending_sent_at",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return EmailState(
+        user_id=user_id,
+        username=row["username"],
+        verified=row["email"],
+        pending=row["profile__email_pending"] or "",
+        pending_sent_at=row["profile__email_pending_sent_at"],
+        is_active=row["is_active"],
+    )
+
+
+def user_for_password_reset(*, user_id: int):
+    """The active user with a confirmed address, whom a reset link may go to."""
+    return get_user_model().objects.filter(id=user_id, is_active=True).exclude(email="").first()
+
+
 def api_tokens_for(*, user_id: int):
     return ApiToken.objects.filter(user_id=user_id, revoked__isnull=True)
 

@@ -28,7 +28,33 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_changed.html"),
         name="password_changed",
     ),
+    path(
+        "password/reset/",
+        views.PasswordReset.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("preferences/", views.preferences, name="preferences"),
+    path("email/", views.email, name="email"),
+    path("email/resend/", views.email_resend, name="email_resend"),
+    path("email/remove/", views.email_remove, name="email_remove"),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -27,6 +27,7 @@ GOALS_LIST = "goals:list"
 GOALS_SUMMARY = "goals:summary"
 METRICS_LIST = "metrics:list"
 API_TOKENS = "api-tokens:list"
+ACCOUNT_EMAIL = "account:email"
 SOURCES_LIST = "sources:list"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.email_url import mailer_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -272,6 +274,14 @@ elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND is database or redis, not {TASKS_BACKEND!r}")
+
+# Email (config/email_url.py): EMAIL_URL says where mail goes: `smtp+tls://user:pass@
+# host` (STARTTLS, port 587), `smtps://user:pass@host` (TLS, port 465), `smtp://host:25`
+# (`?starttls=1` to upgrade), `console://` (printed, the default) or `memory://`;
+# `?timeout=` seconds (10). The URL itself is not kept as a setting: it holds a password.
+MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL"))}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Goaltrack <goaltrack@localhost>"
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
 
 # Security. With DEBUG off the HTTPS-only settings are on, unless DJANGO_HTTPS=0
 # (plain HTTP on loopback, e.g. `make run`).

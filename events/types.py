@@ -21,6 +21,11 @@ SOURCE_CREATED = "source.created"
 ACCOUNT_CREATED = "account.created"
 PREFERENCES_CHANGED = "preferences.changed"
 API_TOKENS_CHANGED = "api_tokens.changed"
+#: An address was entered for the account and waits to be confirmed from the link
+#: mailed to it (or that wait ended without it being confirmed).
+ACCOUNT_EMAIL_PENDING = "account.email_pending"
+#: The account's confirmed address was set, changed or removed.
+ACCOUNT_EMAIL_CHANGED = "account.email_changed"
 WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
 WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint.changed"
 WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"

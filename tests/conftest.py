@@ -4,6 +4,9 @@ import pytest
 
 from tests.factories import PASSWORD, UserFactory
 
+# A real SMTP server on loopback, and the settings that send mail to it.
+pytest_plugins = ["tests.mailbox"]
+
 
 @pytest.fixture
 def user(db):

@@ -47,6 +47,7 @@ def test_deploy_check_passes_with_a_real_secret_and_host():
         "WARNING",
         SECRET_KEY=SECRET,
         ALLOWED_HOSTS="goals.example.com",
+        EMAIL_URL="smtp+tls://goaltrack:mail-password@smtp.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -14,7 +14,9 @@ PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 \
 
 RUN_ENV := DJANGO_HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost \
 	CSRF_TRUSTED_ORIGINS=http://127.0.0.1:8000,http://localhost:8000 \
-	SECRET_KEY="$$(cat .secret_key)"
+	SECRET_KEY="$$(cat .secret_key)" \
+	VAPID_PRIVATE_KEY="$$(sed -n 's/^VAPID_PRIVATE_KEY=//p' .vapid_keys)" \
+	VAPID_PUBLIC_KEY="$$(sed -n 's/^VAPID_PUBLIC_KEY=//p' .vapid_keys)"
 
 .PHONY: run test install lint format bench api-fuzz check-deploy browser clean
 
@@ -35,7 +37,14 @@ install: $(VENV)/.installed
 .secret_key:
 	@$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-run: install .secret_key
+# Browser push's key pair (manage.py vapid_keys), made once like the secret key:
+# browsers stay subscribed across restarts. Push works on http://127.0.0.1:8000, as
+# browsers treat localhost as secure.
+.vapid_keys: | $(VENV)/.installed .secret_key
+	@SECRET_KEY="$$(cat .secret_key)" $(PY) manage.py vapid_keys > $@.tmp \
+		&& mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+
+run: install .secret_key .vapid_keys
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
@@ -86,4 +95,4 @@ check-deploy: install
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3* .secret_key
+	rm -rf $(VENV) staticfiles db.sqlite3* .secret_key .vapid_keys

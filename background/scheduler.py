@@ -21,6 +21,8 @@ from django.utils import timezone
 from api.idempotency import purge_expired
 from events.retention import purge_old_events
 from goals.orchestrators import purge_deleted_goals
+from notifications.orchestrators import plan_daily_notices, requeue_lost_notices
+from notifications.tasks import enqueue_notice_at
 from sources.orchestrators import queue_due_syncs
 from sources.recovery import reap_abandoned_runs
 from sources.tasks import run_sync
@@ -57,6 +59,14 @@ def _requeue_lost_webhooks(now: dt.datetime) -> str:
     return f"queued {len(requeue_lost_deliveries(now=now, enqueue=enqueue_delivery))} delivery(ies)"
 
 
+def _plan_notifications(now: dt.datetime) -> str:
+    return f"planned {len(plan_daily_notices(now, enqueue_at=enqueue_notice_at))} notice(s)"
+
+
+def _requeue_lost_notices(now: dt.datetime) -> str:
+    return f"queued {len(requeue_lost_notices(now, enqueue_at=enqueue_notice_at))} notice(s)"
+
+
 @dataclass(frozen=True)
 class Chore:
     name: str
@@ -71,6 +81,9 @@ CHORES = (
     Chore("purge_deleted_goals", _purge_deleted_goals, dt.timedelta(hours=1)),
     Chore("purge_old_events", _purge_old_events, dt.timedelta(hours=1)),
     Chore("requeue_lost_webhooks", _requeue_lost_webhooks, dt.timedelta(minutes=1)),
+    # Each person's daily reminder goes out at their local time, to the minute.
+    Chore("plan_notifications", _plan_notifications, dt.timedelta(minutes=1)),
+    Chore("requeue_lost_notices", _requeue_lost_notices, dt.timedelta(minutes=1)),
 )
 
 

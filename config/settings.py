@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "goals",
     "sources",
     "webhooks",
+    "notifications",
     "api",
 ]
 
@@ -226,6 +227,17 @@ IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "60"
 # networks, comma-separated CIDRs ("192.168.1.0/24,fd00::/8"): a feed on your own LAN.
 OUTBOUND_ALLOW_NETWORKS = env_list("OUTBOUND_ALLOW_NETWORKS")
 
+# The address people open the app at, for the links in emails and push messages, which
+# are written without a request to take it from: by default the first allowed host over
+# HTTPS, or `make run`'s address when only loopback is allowed.
+_PUBLIC_HOSTS = [
+    host for host in ALLOWED_HOSTS if host not in {"localhost", "127.0.0.1", "[::1]", "*"}
+]
+SITE_URL = os.environ.get(
+    "SITE_URL",
+    f"https://{_PUBLIC_HOSTS[0].lstrip('.')}" if _PUBLIC_HOSTS else "http://127.0.0.1:8000",
+).rstrip("/")
+
 # Sync runs: a running run's heartbeat (each batch, and this often while it waits on
 # a provider) keeps its source's lease; a run silent for longer than the stale limit
 # lost its worker and is reaped (`sources/recovery.py`).
@@ -245,6 +257,22 @@ WEBHOOK_RETRY_SCHEDULE = [
     for delay in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
 ]
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15"))
+
+# Browser push (Web Push signed with VAPID, notifications/push.py): this server's P-256
+# key pair, in base64url as browsers write keys: VAPID_PRIVATE_KEY the 32-byte private
+# key, VAPID_PUBLIC_KEY its public point. `manage.py vapid_keys` makes a pair; `make
+# run` makes one in .vapid_keys. Push is off while they are unset. A new pair makes
+# every browser subscribe again. VAPID_SUBJECT is how push services reach the operator
+# (a mailto: or https: address); Apple's push service refuses a localhost one.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "").strip()
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "").strip()
+if bool(VAPID_PRIVATE_KEY) != bool(VAPID_PUBLIC_KEY):
+    raise ImproperlyConfigured("Set both VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY, or neither.")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "").strip() or "mailto:admin@localhost"
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        f"VAPID_SUBJECT is a mailto: or https:// address, not {VAPID_SUBJECT!r}"
+    )
 
 # Events (events/fanout.py): how a commit is announced to the live pages served by
 # other processes and machines. `postgres` (NOTIFY, delivered on commit) on

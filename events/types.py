@@ -37,6 +37,15 @@ WEBHOOK_DELIVERY_CHANGED = "webhook_delivery.changed"
 #: A test delivery asked for on the webhooks page or the API; sent to that one
 #: endpoint, whatever it subscribes to.
 WEBHOOK_TEST = "webhook.test"
+#: A notice (a goal fell behind or was achieved, a reminder, a summary) was sent to its
+#: owner; endpoints subscribed to it are one of the owner's notification channels.
+NOTIFICATION_SENT = "notification.sent"
+#: A notice was planned, held, skipped or failed: the Notifications page changed.
+NOTIFICATION_LOGGED = "notification.logged"
+NOTIFICATION_SETTINGS_CHANGED = "notification_settings.changed"
+PUSH_SUBSCRIPTIONS_CHANGED = "push_subscriptions.changed"
+#: A goal's reminders were snoozed until a day, or woken.
+GOAL_SNOOZED = "goal.snoozed"
 
 #: What someone automating can subscribe to, each with what it means.
 PUBLIC: dict[str, str] = {
@@ -56,4 +65,9 @@ PUBLIC: dict[str, str] = {
         "achieved); carries the status before and after."
     ),
     SYNC_RUN_FINISHED: "A sync or an import finished, succeeded or failed.",
+    NOTIFICATION_SENT: (
+        "A notification was sent to you (a goal fell behind or was achieved, a reminder, "
+        "a deadline close, the weekly summary): its kind, title, text and link. An "
+        "endpoint subscribed to it is one of your notification channels."
+    ),
 }

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "goals", "measurements", "sources", "webhooks"]
+APPS = ["accounts", "goals", "measurements", "sources", "webhooks", "notifications"]
 
 QUERY_API = {
     "objects",
@@ -142,6 +142,7 @@ SILENT_EXECUTORS = {
     "goals_purge_deleted": "removes goals deleted a month ago, which no page shows",
     "delivery_claim": "a worker's lease on a webhook delivery while it sends it",
     "deliveries_requeue": "hands webhook deliveries whose task was lost to the queue again",
+    "notice_claim": "a worker's lease on a notice while it sends it",
 }
 #: Modules whose functions executors call on the way to `emit`.
 EVENT_HELPERS = ["goals/standing.py"]

@@ -213,6 +213,22 @@ def goal_undelete(
 
 
 @executor
+def goals_judge(*, owner_ids: list[int], now: dt.datetime) -> Result:
+    """Judge the active goals of these owners at `now` and record each status that
+    moved (`goal.status_changed`): a status can move with no write at all, when a day
+    passes with nothing recorded. `data` is how many goals were judged."""
+    goals = list(
+        Goal.objects.filter(
+            owner_id__in=owner_ids, deleted_at__isnull=True, status=GoalStatus.ACTIVE
+        )
+        .select_related("metric", "owner__profile")
+        .order_by("owner_id", "id")
+    )
+    restate(goals, now=now)
+    return Result.success(len(goals))
+
+
+@executor
 def goals_purge_deleted(*, deleted_before: dt.datetime, now: dt.datetime) -> Result:
     """Hard-delete every goal soft-deleted before `deleted_before`; `data` is the count."""
     _, per_model = Goal.objects.filter(deleted_at__lt=deleted_before).delete()

@@ -225,3 +225,20 @@ def purge_deleted_goals(*, now: dt.datetime, executors=goal_executors) -> Result
     return execute(
         partial(executors.goals_purge_deleted, deleted_before=now - PURGE_AFTER, now=now)
     )
+
+
+#: How many owners' goals one judging transaction takes.
+JUDGE_BATCH = 100
+
+
+def judge_statuses(*, now: dt.datetime, executors=goal_executors, selectors=goal_selectors) -> int:
+    """Judge every active goal again, a batch of owners per transaction, so a goal that
+    fell behind because a day passed with nothing recorded is told (and shown, and sent
+    to webhooks) without waiting for the next write. The count of goals judged."""
+    set_phase(Phase.PLAN)
+    owners = selectors.owners_with_active_goals()
+    judged = 0
+    for start in range(0, len(owners), JUDGE_BATCH):
+        batch = owners[start : start + JUDGE_BATCH]
+        judged += execute(partial(executors.goals_judge, owner_ids=batch, now=now)).unwrap()
+    return judged

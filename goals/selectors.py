@@ -57,6 +57,15 @@ def active_goals(*, owner_id: int) -> QuerySet[Goal]:
     )
 
 
+def owners_with_active_goals() -> list[int]:
+    return list(
+        Goal.objects.filter(deleted_at__isnull=True, status=GoalStatus.ACTIVE)
+        .values_list("owner_id", flat=True)
+        .distinct()
+        .order_by("owner_id")
+    )
+
+
 def archived_goals(*, owner_id: int) -> QuerySet[Goal]:
     return (
         _visible(owner_id)

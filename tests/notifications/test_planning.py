@@ -6,8 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Weekday
+from goals.orchestrators import judge_statuses
+from measurements.contracts import RecordMeasurement
+from measurements.orchestrators import record_measurement
 from notifications.choices import ChannelChoice, NoticeKind, NoticeState
 from notifications.models import Notice, Snooze
 from notifications.orchestrators import plan_daily_notices
@@ -192,3 +196,25 @@ def test_no_summary_on_other_days(ada):
     behind_on_clock_day(ada)  # weeks start on Monday; 1 Nov is a Sunday
     plan_daily_notices(SEVEN_EST, enqueue_at=None)
     assert not Notice.objects.filter(kind=NoticeKind.WEEKLY_SUMMARY).exists()
+
+
+def test_a_goal_that_falls_behind_as_days_pass_is_told_by_the_scheduled_judgement(ada):
+    goal = weight_goal(ada)  # 82 to 75 kg over 90 days, 30 days in
+    five_days_ago = timezone.now() - dt.timedelta(days=5)
+    record_measurement(
+        RecordMeasurement(
+            metric_id=goal.metric_id, value=Decimal("79.9"), measured_at=five_days_ago
+        ),
+        actor_id=ada.id,
+        now=five_days_ago,
+    ).unwrap()
+    goal.refresh_from_db()
+    assert goal.standing == "on_track"  # on the line then; the line has moved on since
+
+    assert judge_statuses(now=timezone.now()) == 1
+    goal.refresh_from_db()
+    assert goal.standing == "behind"
+    [notice] = Notice.objects.filter(kind=NoticeKind.FELL_BEHIND)
+    assert notice.goal_id == goal.id
+    assert judge_statuses(now=timezone.now()) == 1
+    assert Notice.objects.count() == 1, "judged again, nothing moved: nothing new"

@@ -4,7 +4,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.db.models.fields.tuple_lookups import TupleLessThan
 
 from audit.models import Action, AuditEntry
 from config.envelope import NotFound
@@ -97,6 +99,20 @@ class MeasurementPage:
     next_cursor: Cursor | None
 
 
+#: Above this many metrics, an owner-wide page is one plain query rather than one
+#: branch a metric (SQLite refuses more than 500 branches in one statement anyway).
+MERGED_METRICS_MAX = 200
+
+
+def before(cursor: Cursor) -> TupleLessThan:
+    """Rows that come after `cursor` in newest-first order, as the row comparison
+    `(measured_at, id) < (cursor's time, cursor's id)`. PostgreSQL reads it as one range
+    of the (metric, measured_at DESC, id DESC) index, so a page deep in the history is
+    read from where it begins; written as `a < x OR (a = x AND b < y)` it would be read
+    from the newest row on, every newer row read and thrown away."""
+    return TupleLessThan((F("measured_at"), F("id")), (cursor.measured_at, cursor.id))
+
+
 def measurements_page(
     *,
     metric_id: int | None = None,
@@ -108,25 +124,47 @@ def measurements_page(
 ) -> MeasurementPage:
     """One page of a metric's measurements (or of all the owner's), newest first,
     optionally within [since, until), continuing after `after`."""
-    rows = Measurement.objects.select_related("metric")
-    if metric_id is not None:
-        rows = rows.filter(metric_id=metric_id)
-    if owner_id is not None:
-        rows = rows.filter(metric__owner_id=owner_id)
+    rows = Measurement.objects.all()
     if since is not None:
         rows = rows.filter(measured_at__gte=since)
     if until is not None:
         rows = rows.filter(measured_at__lt=until)
     if after is not None:
-        rows = rows.filter(
-            Q(measured_at__lt=after.measured_at) | Q(measured_at=after.measured_at, id__lt=after.id)
-        )
-    found = list(rows.order_by("-measured_at", "-id")[: size + 1])
+        rows = rows.filter(before(after))
+    if metric_id is None and owner_id is not None:
+        found = _owner_page(rows, owner_id=owner_id, limit=size + 1)
+    else:
+        rows = rows.select_related("metric")
+        if metric_id is not None:
+            rows = rows.filter(metric_id=metric_id)
+        if owner_id is not None:
+            rows = rows.filter(metric__owner_id=owner_id)
+        found = list(rows.order_by("-measured_at", "-id")[: size + 1])
     page = found[:size]
     last = page[-1] if len(found) > size else None
     return MeasurementPage(
         rows=page, next_cursor=Cursor(last.measured_at, last.id) if last else None
     )
+
+
+def _owner_page(rows: QuerySet[Measurement], *, owner_id: int, limit: int) -> list[Measurement]:
+    """The newest `limit` of `rows` over all the owner's metrics. There is no index on
+    time across metrics, and one would serve every owner's rows at once; so each metric
+    gives its newest `limit` from its own index and PostgreSQL merges those already
+    ordered lists (a Merge Append), reading about `limit` rows however many there are."""
+    metrics = {metric.id: metric for metric in Metric.objects.filter(owner_id=owner_id)}
+    newest = ("-measured_at", "-id")
+    if not metrics:
+        return []
+    mergeable = connection.features.supports_slicing_ordering_in_compound
+    if len(metrics) == 1 or len(metrics) > MERGED_METRICS_MAX or not mergeable:
+        found = list(rows.filter(metric_id__in=list(metrics)).order_by(*newest)[:limit])
+    else:
+        first, *others = (rows.filter(metric_id=key).order_by(*newest)[:limit] for key in metrics)
+        found = list(first.union(*others, all=True).order_by(*newest)[:limit])
+    for row in found:
+        row.metric = metrics[row.metric_id]
+    return found
 
 
 def measurements_for_export(

@@ -83,7 +83,13 @@ def api_tokens_for(*, user_id: int):
 
 
 def api_token_for_secret(secret: str) -> ApiToken | None:
-    """The live token with this secret, with its user (active ones only)."""
+    """The live token with this secret, with its user (active ones only) and profile.
+
+    One indexed query on every API request, deliberately not cached in the process:
+    a revoked token, a deactivated user or a changed time zone then count from the next
+    request in every process, with nothing to invalidate across them. The caller
+    writes `last_used` only when the token's is a minute old, so a request costs this
+    read alone."""
     if not secret.startswith(tokens.PREFIX):
         return None
     return (

@@ -70,7 +70,8 @@ def lease_length() -> dt.timedelta:
 def claim(
     *, user_id: int, key: str, request_print: str, now: dt.datetime
 ) -> Claimed | Replay | Mismatch | Running:
-    IdempotencyRecord.objects.filter(user_id=user_id, key=key, expires__lte=now).delete()
+    """Claim `key` for this request; a new key costs one INSERT. An expired record of
+    the key is found only when the INSERT collides with it, and is renewed in place."""
     lease_until = now + lease_length()
     try:
         with transaction.atomic():
@@ -88,11 +89,31 @@ def claim(
     existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if existing is None:
         return Running()
+    if existing.expires <= now:
+        return _renew(existing.id, request_print=request_print, now=now, lease_until=lease_until)
     if existing.fingerprint != request_print:
         return Mismatch()
     if existing.state == IdempotencyRecord.State.RUNNING:
         return _take_over(existing.id, now=now, lease_until=lease_until)
     return Replay(existing)
+
+
+def _renew(
+    record_id: int, *, request_print: str, now: dt.datetime, lease_until: dt.datetime
+) -> Claimed | Running:
+    """Claim the key of an expired record as if it were new (one conditional UPDATE, so
+    of two requests renewing it only one wins)."""
+    renewed = IdempotencyRecord.objects.filter(id=record_id, expires__lte=now).update(
+        fingerprint=request_print,
+        state=IdempotencyRecord.State.RUNNING,
+        status=None,
+        content_type="",
+        body=b"",
+        created=now,
+        expires=now + LIFETIME,
+        lease_until=lease_until,
+    )
+    return Claimed(record_id, lease_until) if renewed else Running()
 
 
 def _take_over(record_id: int, *, now: dt.datetime, lease_until: dt.datetime) -> Claimed | Running:

@@ -202,8 +202,8 @@ UPLOAD_MAX_HEALTH_BYTES = int(os.environ.get("UPLOAD_MAX_HEALTH_BYTES", 500 * 10
 UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", 8 * 1024**3))
 UPLOAD_MAX_COMPRESSION_RATIO = int(os.environ.get("UPLOAD_MAX_COMPRESSION_RATIO", 100))
 
-# The cache holds the API's rate-limit windows, so it must be shared by every worker:
-# the database by default, Redis when REDIS_URL is set.
+# The cache is shared by every worker: the database by default, Redis when REDIS_URL is
+# set. With Redis, the API's rate-limit windows live in it too (`api/limits.py`).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
@@ -215,6 +215,11 @@ CACHES = {
 
 # The JSON API (/api/v1/): requests per token and window ("600/m"), and body size.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+# Without Redis, each process counts API requests in memory and adds them to the
+# window in the cache every so many requests: a client may get up to
+# (processes x API_RATE_LIMIT_SYNC_REQUESTS) requests over the limit per window.
+API_RATE_LIMIT_SYNC_REQUESTS = int(os.environ.get("API_RATE_LIMIT_SYNC_REQUESTS", "20"))
+API_RATE_LIMIT_KEY_PREFIX = os.environ.get("API_RATE_LIMIT_KEY_PREFIX", "goaltrack:api-rate:")
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # How long an `Idempotency-Key` stays claimed by a request that has not answered: a

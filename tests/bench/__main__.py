@@ -1,7 +1,9 @@
 """Run every bench on a fresh database and write one markdown report.
 
     python -m tests.bench [--runs 300] [--warmup 20] [--batches 5] [--csv-rows 1000000]
-                          [--streams 500] [--stream-writes 200] [--output bench-report.md]
+                          [--streams 500] [--stream-writes 200] [--load-seconds 30]
+                          [--load-users 50] [--load-spawn-rate 10] [--only load]
+                          [--output bench-report.md]
 
 The database is created for the run and dropped after it, like the test runner's, so
 the bench never touches dev data. It is PostgreSQL, the production database; SQLite
@@ -17,7 +19,14 @@ import platform
 import sys
 from pathlib import Path
 
-BENCHES = ("tests.bench.record", "tests.bench.ingest", "tests.bench.csv_import", "tests.bench.live")
+BENCHES = (
+    "tests.bench.record",
+    "tests.bench.ingest",
+    "tests.bench.csv_import",
+    "tests.bench.live",
+    "tests.bench.load",
+    "tests.bench.targets",
+)
 
 
 def main() -> int:
@@ -45,6 +54,36 @@ def main() -> int:
         default=200,
         help="timed writes per fan-out for commit-to-page latency",
     )
+    parser.add_argument(
+        "--load-seconds", type=int, default=30, help="measured seconds of the load test"
+    )
+    parser.add_argument(
+        "--load-users", type=int, default=50, help="simulated users of the load test"
+    )
+    parser.add_argument(
+        "--load-spawn-rate",
+        type=float,
+        default=10,
+        help="simulated users started per second before the load test's measured time",
+    )
+    parser.add_argument(
+        "--p2-rows",
+        type=int,
+        default=1_000_000,
+        help="measurements of the big dashboard user of the targets bench (P2, P4)",
+    )
+    parser.add_argument(
+        "--target-runs",
+        type=int,
+        default=7,
+        help="runs per goal of the targets bench, each a ratio (fewer when a goal is slow)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name.rpartition(".")[2] for name in BENCHES],
+        help="run only this bench (repeat for several); all of them when left out",
+    )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args()
 
@@ -69,7 +108,8 @@ def main() -> int:
     )
     try:
         header = _header(connection, args)
-        sections = [_run(importlib.import_module(name), vars(args)) for name in BENCHES]
+        chosen = [name for name in BENCHES if not args.only or name.rpartition(".")[2] in args.only]
+        sections = [_run(importlib.import_module(name), vars(args)) for name in chosen]
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
         teardown_test_environment()

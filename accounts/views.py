@@ -34,7 +34,7 @@ from .tasks import enqueue_email_link
 
 #: The backend a new account is logged in with (the login throttle's backend only
 #: watches attempts; it logs no one in).
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORD_BACKEND = "accounts.backends.PasswordBackend"
 
 
 def _send_link(request):

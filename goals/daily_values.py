@@ -1,33 +1,60 @@
 """The read side of progress: each goal's value per local day, for many goals at once.
 
 A day's value is its measurements reduced by the goal's daily aggregation. Days are cut
-in the owner's time zone (`TruncDate(..., tzinfo=zone)`), so a measurement at 00:30 in
-Berlin belongs to that Berlin day whatever the offset of the moment.
+in the owner's time zone, so a measurement at 00:30 in Berlin belongs to that Berlin
+day whatever the offset of the moment.
+
+Sum, count, min, max, mean, first and last are read from the rollup
+(`measurements.rollup`: per metric and UTC quarter-hour, count, sum, min, max and the
+first and last measurement), not from the raw rows, so a day costs at most its 96
+quarter-hours however many measurements it holds. Every zone offset in use is a
+multiple of 15 minutes, so local midnights fall on bucket edges and a local day is
+exactly the buckets between its midnights; the database groups the buckets into days
+(`_day_number`: a bucket's local day as arithmetic on the bucket, piecewise between
+the zone's offset changes), so what comes back is one row per metric-day.
 
 The number of queries does not grow with the number of goals, metrics or measurements:
 
-1. one grouped query for `sum`, `count`, `min`, `max` and `mean` (mean is sum / count
-   in Decimal rather than the database's `AVG`, so both databases give the same
-   six decimal places);
-2. one window query for `first` and `last` (the first row of each metric-day, with the
-   value of its last row beside it);
-3. one query of raw rows for `median`, reduced in Python (SQLite has no percentile).
+1. one grouped query of the rollup for `sum`, `count`, `min`, `max` and `mean` (mean
+   is sum / count in Decimal rather than the database's `AVG`, so both databases give
+   the same six decimal places);
+2. one window query of the rollup for `first` and `last` (per metric-day, the bucket
+   with the earliest first measurement, with the last value of the bucket with the
+   latest last measurement beside it; ties go to the smaller, and the larger, id);
+3. one query of raw rows for `median`, reduced in Python (SQLite has no percentile,
+   and a median does not combine from buckets).
 
 Each query runs only when some goal needs it, and reads each metric only over the
-union of the day ranges its goals ask for.
+union of the day ranges its goals ask for. `daily_values_from_rows` computes the same
+series from the raw rows alone: the reference the rollup is tested against.
 """
 
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import Expression
 from django.db.models.functions import FirstValue, RowNumber, TruncDate
 
-from measurements.models import Measurement, Metric
+from measurements.models import BUCKET_SECONDS, Measurement, MeasurementRollup, Metric
+from measurements.rollup import bucket_of
 
 from .choices import Aggregation
 from .kinds.days import ONE_DAY, DailySeries, DayRange, rounded
@@ -37,6 +64,7 @@ __all__ = [
     "DailySeries",
     "DayRange",
     "daily_values_for_goals",
+    "daily_values_from_rows",
     "metrics_for_goals",
     "units_for_goals",
 ]
@@ -61,13 +89,33 @@ def daily_values_for_goals(
     The goals belong to one owner, whose `zone` cuts the days. A goal without a range,
     or with an empty one (it has not started), gets an empty series.
     """
+    return _daily_values(goals, zone, ranges, FROM_ROLLUP)
+
+
+def daily_values_from_rows(
+    goals: Iterable[Goal], *, zone: ZoneInfo, ranges: Mapping[int, DayRange]
+) -> dict[int, DailySeries]:
+    """`daily_values_for_goals` from the raw rows only, without the rollup."""
+    return _daily_values(goals, zone, ranges, FROM_ROWS)
+
+
+#: Reads the values of one group of aggregations, per metric-day.
+Reader = Callable[[Mapping[int, DayRange], ZoneInfo], "MetricDayValues"]
+
+
+def _daily_values(
+    goals: Iterable[Goal],
+    zone: ZoneInfo,
+    ranges: Mapping[int, DayRange],
+    readers: tuple[tuple[frozenset[str], Reader], ...],
+) -> dict[int, DailySeries]:
     goals = list(goals)
     found: DayValues = defaultdict(lambda: defaultdict(dict))
-    for aggregations, read in ((GROUPED, _grouped), (EDGES, _edges), (MEDIAN, _medians)):
+    for aggregations, read in readers:
         spans = _spans_by_metric(goals, ranges, aggregations)
         if not spans:
             continue
-        for (metric_id, day), values in read(_measurements_within(spans, zone)).items():
+        for (metric_id, day), values in read(spans, zone).items():
             found[metric_id][day].update(values)
     return {goal.id: _series_of(goal, ranges.get(goal.id), found) for goal in goals}
 
@@ -109,9 +157,11 @@ def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
-def _grouped(measurements: QuerySet) -> MetricDayValues:
-    rows = measurements.values("metric_id", "day").annotate(
-        total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value")
+def _grouped(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
+    rows = (
+        _measurements_within(spans, zone)
+        .values("metric_id", "day")
+        .annotate(total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value"))
     )
     return {
         (row["metric_id"], row["day"]): {
@@ -125,10 +175,11 @@ def _grouped(measurements: QuerySet) -> MetricDayValues:
     }
 
 
-def _edges(measurements: QuerySet) -> MetricDayValues:
+def _edges(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
     metric_day = [F("metric_id"), F("day")]
     rows = (
-        measurements.annotate(
+        _measurements_within(spans, zone)
+        .annotate(
             position=Window(
                 RowNumber(), partition_by=metric_day, order_by=[F("measured_at"), F("id")]
             ),
@@ -150,14 +201,132 @@ def _edges(measurements: QuerySet) -> MetricDayValues:
     }
 
 
-def _medians(measurements: QuerySet) -> MetricDayValues:
+def _medians(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
     values: dict[tuple[int, dt.date], list[Decimal]] = defaultdict(list)
-    for metric_id, day, value in measurements.values_list("metric_id", "day", "value"):
+    for metric_id, day, value in _measurements_within(spans, zone).values_list(
+        "metric_id", "day", "value"
+    ):
         values[(metric_id, day)].append(value)
     return {
         key: {Aggregation.MEDIAN: rounded(statistics.median(day_values))}
         for key, day_values in values.items()
     }
+
+
+EPOCH = dt.date(1970, 1, 1)
+#: Quarter-hours in a day of 24 hours.
+DAY_BUCKETS = 86400 // BUCKET_SECONDS
+
+
+def _rollup_within(spans: Mapping[int, DayRange], zone: ZoneInfo) -> QuerySet:
+    """The rollup buckets of these metrics between each span's local midnights, each
+    with its local `day` (days since the epoch)."""
+    condition = Q()
+    for metric_id, days in spans.items():
+        condition |= Q(
+            metric_id=metric_id,
+            bucket__gte=bucket_of(_local_midnight(days.first, zone)),
+            bucket__lt=bucket_of(_local_midnight(days.last + ONE_DAY, zone)),
+        )
+    first = min(days.first for days in spans.values())
+    last = max(days.last for days in spans.values())
+    return (
+        MeasurementRollup.objects.filter(condition, count__gt=0)
+        .annotate(day=_day_number(first, last, zone))
+        .order_by()
+    )
+
+
+def _day_number(first: dt.date, last: dt.date, zone: ZoneInfo) -> Expression:
+    """A bucket's local day, as days since the epoch, for buckets from `first` to
+    `last` (local days): `(bucket + shift) / 96` over each run of 24-hour days with
+    the same offset at midnight, a constant on a day of 23 or 25 hours."""
+    pieces: list[tuple[int, Expression]] = []
+    shift = None
+    day, start = first, bucket_of(_local_midnight(first, zone))
+    while day <= last:
+        end = bucket_of(_local_midnight(day + ONE_DAY, zone))
+        number = (day - EPOCH).days
+        if end - start == DAY_BUCKETS:
+            day_shift = number * DAY_BUCKETS - start
+            if day_shift == shift:
+                pieces[-1] = (end, pieces[-1][1])
+            else:
+                shift = day_shift
+                pieces.append((end, (F("bucket") + day_shift) / DAY_BUCKETS))
+        else:
+            shift = None
+            pieces.append((end, Value(number)))
+        day, start = day + ONE_DAY, end
+    if len(pieces) == 1:
+        return pieces[0][1]
+    *bounded, (_, rest) = pieces
+    whens = [When(bucket__lt=end, then=expression) for end, expression in bounded]
+    return Case(*whens, default=rest, output_field=BigIntegerField())
+
+
+def _on(number: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=number)
+
+
+def _grouped_from_rollup(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
+    rows = (
+        _rollup_within(spans, zone)
+        .values("metric_id", "day")
+        .annotate(whole=Sum("total"), measured=Sum("count"), lowest=Min("low"), highest=Max("high"))
+    )
+    return {(row["metric_id"], _on(row["day"])): _reduced(row) for row in rows}
+
+
+def _reduced(row: dict) -> dict[str, Decimal]:
+    # SQLite sums the buckets' totals as floats: rounded to the six places every
+    # value has, the sum is exact again, and so is the mean taken from it.
+    total = rounded(row["whole"])
+    return {
+        Aggregation.SUM: total,
+        Aggregation.COUNT: Decimal(row["measured"]),
+        Aggregation.MIN: rounded(row["lowest"]),
+        Aggregation.MAX: rounded(row["highest"]),
+        Aggregation.MEAN: rounded(total / row["measured"]),
+    }
+
+
+def _edges_from_rollup(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
+    metric_day = [F("metric_id"), F("day")]
+    rows = (
+        _rollup_within(spans, zone)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=metric_day, order_by=[F("first_at"), F("first_id")]
+            ),
+            day_last=Window(
+                FirstValue("last_value"),
+                partition_by=metric_day,
+                order_by=[F("last_at").desc(), F("last_id").desc()],
+            ),
+        )
+        .filter(position=1)
+        .values("metric_id", "day", "first_value", "day_last")
+    )
+    return {
+        (row["metric_id"], _on(row["day"])): {
+            Aggregation.FIRST: rounded(row["first_value"]),
+            Aggregation.LAST: rounded(row["day_last"]),
+        }
+        for row in rows
+    }
+
+
+FROM_ROWS: tuple[tuple[frozenset[str], Reader], ...] = (
+    (GROUPED, _grouped),
+    (EDGES, _edges),
+    (MEDIAN, _medians),
+)
+FROM_ROLLUP: tuple[tuple[frozenset[str], Reader], ...] = (
+    (GROUPED, _grouped_from_rollup),
+    (EDGES, _edges_from_rollup),
+    (MEDIAN, _medians),
+)
 
 
 def _series_of(goal: Goal, days: DayRange | None, found: DayValues) -> DailySeries:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import admin
 from django.utils import timezone
 
@@ -14,6 +16,11 @@ EVENT_TYPES = {
     Action.UPDATED: types.MEASUREMENT_CHANGED,
     Action.DELETED: types.MEASUREMENT_DELETED,
 }
+
+
+def _instant(shown: dict) -> tuple[int, dt.datetime]:
+    """Where a measurement was, as `tell_changed(moved_from=...)` takes it."""
+    return shown["metric_id"], dt.datetime.fromisoformat(shown["measured_at"])
 
 
 @admin.register(Metric)
@@ -52,7 +59,8 @@ class MeasurementAdmin(AuditedModelAdmin):
         if was and action == Action.UPDATED and was["metric_id"] != measurement.metric_id:
             changes.append((types.MEASUREMENT_DELETED, was))
         owner_id = measurement.metric.owner_id
-        tell_changed(owner_id, changes, now=timezone.now())
+        moved_from = [_instant(was)] if was and action == Action.UPDATED else []
+        tell_changed(owner_id, changes, now=timezone.now(), moved_from=moved_from)
 
     @admin.display(description="Value", ordering="value")
     def shown_value(self, measurement: Measurement) -> str:

@@ -3,9 +3,12 @@ transaction that also writes its audit entry and its events; `now` and the actin
 come in as arguments."""
 
 import datetime as dt
+import json
 from collections import defaultdict
+from collections.abc import Iterable
+from types import SimpleNamespace
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from audit import trail
@@ -16,7 +19,7 @@ from config.revalidation import METRICS_LIST, metric_key
 from events import types
 from events.outbox import emit, executor
 
-from . import dependents
+from . import bulk, dependents
 from .choices import Source
 from .contracts import (
     CreateMetric,
@@ -32,8 +35,10 @@ from .contracts import (
     UpdateMetric,
     Written,
 )
+from .inserts import insert_unless_held
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 from .precision import places_in
+from .rollup import rollup_refresh, touched_by
 from .shown import measurement_shown, metric_shown
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
@@ -53,12 +58,21 @@ def _metric_event(type: str, metric: Metric, affected: list[str]) -> None:
     )
 
 
-def tell_changed(owner_id: int, changes: list[tuple[str, dict]], *, now: dt.datetime) -> None:
+def tell_changed(
+    owner_id: int,
+    changes: list[tuple[str, dict]],
+    *,
+    now: dt.datetime,
+    moved_from: Iterable[tuple[int, dt.datetime]] = (),
+) -> None:
     """Record one event per changed measurement (type, and the measurement as the API
-    shows it, taken before a delete), after the writes: what depends on each metric
-    is judged with them counted, and each event affects its metric's keys."""
+    shows it, taken before a delete), after the writes: the rollup is refreshed where
+    they fall, what depends on each metric is judged with them counted, and each event
+    affects its metric's keys. An edit that moves a measurement in time also names its
+    old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed."""
     if not changes:
         return
+    rollup_refresh([*touched_by(changes), *moved_from])
     keys = dependents.after_change({data["metric_id"] for _, data in changes}, now=now)
     for type, data in changes:
         emit(
@@ -208,11 +222,15 @@ def _already_recorded(command: RecordMeasurement) -> Measurement | None:
 
 
 @executor
-def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.datetime) -> Result:
-    """Record one measurement. A submission token seen before returns the measurement
-    it recorded (`replayed`), also when two requests with it race: the second waits on
-    the unique index, fails to insert, and then finds the first's row."""
-    metric = Metric.objects.filter(id=command.metric_id, owner_id=owner_id).first()
+def measurement_record(
+    *, owner_id: int, command: RecordMeasurement, now: dt.datetime, metric: Metric | None = None
+) -> Result:
+    """Record one measurement. `metric` is the command's metric when the caller has it
+    already, read for this owner. A submission token seen before returns the
+    measurement it recorded (`replayed`), also when two requests with it race: the
+    second's insert finds the token taken, and then the first's row."""
+    if metric is None or (metric.id, metric.owner_id) != (command.metric_id, owner_id):
+        metric = Metric.objects.filter(id=command.metric_id, owner_id=owner_id).first()
     if metric is None:
         raise ValidationFailed.on("metric", "There is no such metric.")
     _check_time(command, now)
@@ -231,15 +249,16 @@ def measurement_record(*, owner_id: int, command: RecordMeasurement, now: dt.dat
     )
     measurement.full_clean(exclude=["metric"], validate_unique=False, validate_constraints=False)
     try:
-        with transaction.atomic():
-            measurement.save()
-    except IntegrityError as exc:
+        written = insert_unless_held(measurement)
+    except IntegrityError as exc:  # its metric was deleted meanwhile
+        raise ValidationFailed.on("metric", "There is no such metric.") from exc
+    if not written:
         existing = _already_recorded(command)
         if existing is None:
             raise Conflict(
                 f"This metric already has a measurement from {command.source} "
                 f"with the external id “{command.external_id}”."
-            ) from exc
+            )
         return Result.success(_data(existing, replayed=True))
     _note_typed(metric, [(measurement.value, measurement.original_unit)])
     _audit(
@@ -275,6 +294,7 @@ def measurement_update(*, owner_id: int, command: EditMeasurement, now: dt.datet
     measurement = _locked_measurement(command.measurement_id, owner_id)
     _check_time(command, now)
     before = trail.snapshot(measurement, SNAPSHOT_FIELDS)
+    was_at = (measurement.metric_id, measurement.measured_at)
     for field in ("value", "original_value", "original_unit", "measured_at", "note"):
         setattr(measurement, field, getattr(command, field))
     measurement.updated = now
@@ -288,7 +308,9 @@ def measurement_update(*, owner_id: int, command: EditMeasurement, now: dt.datet
         before=before,
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
-    tell_changed(owner_id, [(types.MEASUREMENT_CHANGED, shown(measurement))], now=now)
+    tell_changed(
+        owner_id, [(types.MEASUREMENT_CHANGED, shown(measurement))], now=now, moved_from=[was_at]
+    )
     return Result.success(_data(measurement))
 
 
@@ -355,7 +377,7 @@ def measurement_restore(
 
 
 INGEST_CHUNK = 1000
-CHANGEABLE = ("value", "original_value", "original_unit", "measured_at", "note")
+CHANGEABLE = bulk.CHANGEABLE
 
 
 def _existing_by_key(rows: list[IngestRow], source: Source) -> dict[tuple[int, str], Measurement]:
@@ -403,32 +425,201 @@ def ingest_rows(
     same values changes nothing; rows without an external id always create. The same
     external id twice in one batch is rejected the second time. `origin` (the data
     source and sync run) is stamped on what it creates and updates. Each written row's
-    id and outcome come back by its index (ids of new rows from the insert itself)."""
+    id and outcome come back by its index (ids of new rows from the insert itself).
+
+    On PostgreSQL the batch is one upsert statement and one audit INSERT
+    (`measurements.bulk`); elsewhere rows are read and written through the ORM. Both
+    write the same rows, audit entries and events."""
     origin = origin or {}
     metrics = {metric.id: metric for metric in Metric.objects.filter(owner_id=owner_id)}
+    admitted, rejections = _admitted(rows, metrics, now)
+    batch = {
+        "owner_id": owner_id,
+        "rows": admitted,
+        "metrics": metrics,
+        "source": source,
+        "now": now,
+        "origin": origin,
+        "rejections": rejections,
+    }
+    if connection.vendor == "postgresql":
+        return _ingest_set_based(**batch)
+    return _ingest_row_by_row(**batch)
+
+
+def _admitted(
+    rows: list[IngestRow], metrics: dict[int, Metric], now: dt.datetime
+) -> tuple[list[IngestRow], list[Rejection]]:
+    """The rows to write, and the rejections of the others: an unknown metric, a time
+    in the future, an external id already seen earlier in the batch."""
+    admitted, rejections = [], []
+    seen: set[tuple[int, str]] = set()
+    latest = now + FUTURE_TOLERANCE
+    for row in rows:
+        if row.metric_id not in metrics:
+            rejections.append(_rejected(row.index, "metric_id", "There is no such metric."))
+            continue
+        if row.values.measured_at > latest:
+            rejections.append(_rejected(row.index, "measured_at", "That time is in the future."))
+            continue
+        if row.external_id:
+            key = (row.metric_id, row.external_id)
+            if key in seen:
+                rejections.append(
+                    _rejected(row.index, "external_id", "This external id is twice in the batch.")
+                )
+                continue
+            seen.add(key)
+        admitted.append(row)
+    return admitted, rejections
+
+
+RACED = "Another request wrote some of these external ids at the same moment; send the batch again."
+
+
+def _ingest_set_based(
+    *,
+    owner_id: int,
+    rows: list[IngestRow],
+    metrics: dict[int, Metric],
+    source: Source,
+    now: dt.datetime,
+    origin: dict[str, int],
+    rejections: list[Rejection],
+) -> IngestCounts:
+    batch = [
+        bulk.BulkRow(
+            index=row.index,
+            metric_id=row.metric_id,
+            value=row.values.value,
+            original_value=row.values.original_value,
+            original_unit=row.values.original_unit,
+            measured_at=row.values.measured_at,
+            note=row.values.note,
+            source=source,
+            external_id=row.external_id,
+            created=now,
+            updated=now,
+        )
+        for row in rows
+    ]
+    try:
+        fates = bulk.upsert(batch, source=source, now=now, origin=origin)
+    except bulk.Unsettled as exc:
+        raise Conflict(RACED) from exc
+    created: list[bulk.BulkRow] = []
+    updated: list[bulk.BulkRow] = []
+    kept: list[Written] = []
+    moved_from: list[tuple[int, dt.datetime]] = []
+    audit: list[dict] = []
+    # Read per metric, not per row: a metric's places ask pint about its unit.
+    shown_as = {metric.id: (metric.unit, metric.places) for metric in metrics.values()}
+    for row, fate in zip(batch, fates, strict=True):
+        if fate.inserted:
+            created.append(row)
+            continue
+        if not fate.changed:
+            kept.append(
+                Written.model_construct(index=row.index, id=row.id, outcome=Outcome.UNCHANGED)
+            )
+            continue
+        row.created = fate.created
+        updated.append(row)
+        kept.append(Written.model_construct(index=row.index, id=row.id, outcome=Outcome.UPDATED))
+        moved_from.append((row.metric_id, fate.before["measured_at"]))
+        before = trail.snapshot(SimpleNamespace(**fate.before), CHANGEABLE)
+        audit.append(
+            _bulk_audit(row, Action.UPDATED, shown_as[row.metric_id], before, bulk.CHANGEABLE)
+        )
+    typed = defaultdict(list)
+    for row in created:
+        typed[row.metric_id].append((row.value, row.original_unit))
+    for metric_id, values in typed.items():
+        _note_typed(metrics[metric_id], values)
+        shown_as[metric_id] = (metrics[metric_id].unit, metrics[metric_id].places)
+    audit.extend(
+        _bulk_audit(row, Action.CREATED, shown_as[row.metric_id], {}, SNAPSHOT_FIELDS)
+        for row in created
+    )
+    bulk.audit_insert(audit, owner_id=owner_id, actor_id=owner_id, now=now)
+    kept.extend(
+        Written.model_construct(index=row.index, id=row.id, outcome=Outcome.CREATED)
+        for row in created
+    )
+    unit = {metric_id: metric.unit for metric_id, metric in metrics.items()}
+    tell_changed(
+        owner_id,
+        [
+            *(
+                (types.MEASUREMENT_RECORDED, measurement_shown(row, unit=unit[row.metric_id]))
+                for row in created
+            ),
+            *(
+                (types.MEASUREMENT_CHANGED, measurement_shown(row, unit=unit[row.metric_id]))
+                for row in updated
+            ),
+        ],
+        now=now,
+        moved_from=moved_from,
+    )
+    return IngestCounts(
+        created=len(created),
+        updated=len(updated),
+        unchanged=len(kept) - len(created) - len(updated),
+        rejected=len(rejections),
+        rejections=rejections,
+        written=sorted(kept, key=lambda item: item.index),
+    )
+
+
+def _bulk_audit(
+    row: bulk.BulkRow,
+    action: Action,
+    shown_as: tuple[str, int],
+    before: dict,
+    fields: tuple[str, ...],
+) -> dict:
+    """An audit entry of the set-based path, with what `audit.trail.entry` records:
+    the fields whose JSON-safe value differs between before and after."""
+    after = trail.snapshot(row, fields)
+    if before:
+        changes = {
+            field: [before.get(field), value]
+            for field, value in after.items()
+            if before.get(field) != value
+        }
+    else:
+        changes = {field: [None, value] for field, value in after.items() if value is not None}
+    return {
+        "action": action.value,
+        "subject_id": row.id,
+        "metric_id": row.metric_id,
+        "summary": quantity(row.value, *shown_as),
+        "changes": json.dumps(changes),
+    }
+
+
+def _ingest_row_by_row(
+    *,
+    owner_id: int,
+    rows: list[IngestRow],
+    metrics: dict[int, Metric],
+    source: Source,
+    now: dt.datetime,
+    origin: dict[str, int],
+    rejections: list[Rejection],
+) -> IngestCounts:
+    """The ORM's way, for databases without the set-based statement (SQLite)."""
     existing = _existing_by_key(rows, source)
-    created, updated, rejections = [], [], []
+    created, updated = [], []
     created_indexes: list[int] = []
     kept: list[Written] = []
     unchanged = 0
-    seen: set[tuple[int, str]] = set()
     audit = []
+    moved_from: list[tuple[int, dt.datetime]] = []
     for row in rows:
-        metric = metrics.get(row.metric_id)
-        if metric is None:
-            rejections.append(_rejected(row.index, "metric_id", "There is no such metric."))
-            continue
-        if row.values.measured_at > now + FUTURE_TOLERANCE:
-            rejections.append(_rejected(row.index, "measured_at", "That time is in the future."))
-            continue
-        key = (row.metric_id, row.external_id)
-        if row.external_id and key in seen:
-            rejections.append(
-                _rejected(row.index, "external_id", "This external id is twice in the batch.")
-            )
-            continue
-        seen.add(key)
-        stored = existing.get(key) if row.external_id else None
+        metric = metrics[row.metric_id]
+        stored = existing.get((row.metric_id, row.external_id)) if row.external_id else None
         if stored is None:
             created.append(
                 Measurement(
@@ -444,6 +635,7 @@ def ingest_rows(
             created_indexes.append(row.index)
             continue
         before = trail.snapshot(stored, SNAPSHOT_FIELDS)
+        was_at = (stored.metric_id, stored.measured_at)
         for field in CHANGEABLE:
             setattr(stored, field, getattr(row.values, field))
         if trail.snapshot(stored, SNAPSHOT_FIELDS) == before:
@@ -452,6 +644,7 @@ def ingest_rows(
                 Written.model_construct(index=row.index, id=stored.id, outcome=Outcome.UNCHANGED)
             )
             continue
+        moved_from.append(was_at)
         stored.updated = now
         for field, value in origin.items():
             setattr(stored, field, value)
@@ -471,10 +664,7 @@ def ingest_rows(
         with transaction.atomic():
             Measurement.objects.bulk_create(created, batch_size=INGEST_CHUNK)
     except IntegrityError as exc:
-        raise Conflict(
-            "Another request wrote some of these external ids at the same moment; "
-            "send the batch again."
-        ) from exc
+        raise Conflict(RACED) from exc
     Measurement.objects.bulk_update(
         updated, [*CHANGEABLE, "updated", *origin], batch_size=INGEST_CHUNK
     )
@@ -506,6 +696,7 @@ def ingest_rows(
             *((types.MEASUREMENT_CHANGED, shown(measurement)) for measurement in updated),
         ],
         now=now,
+        moved_from=moved_from,
     )
     return IngestCounts(
         created=len(created),

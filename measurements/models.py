@@ -109,3 +109,39 @@ class Measurement(models.Model):
         if self.original_value is None or not self.original_unit:
             return ""
         return f"{plain(self.original_value)} {self.original_unit}"
+
+
+#: Seconds in one rollup bucket. Every zone offset in use is a multiple of 15 minutes,
+#: so local midnights fall on bucket edges and buckets sum into local days exactly.
+BUCKET_SECONDS = 900
+
+
+class MeasurementRollup(models.Model):
+    """One metric's measurements in one UTC quarter-hour, reduced: what the progress
+    mapper reads instead of the raw rows. `bucket` counts quarter-hours since the Unix
+    epoch. `first_*` is the measurement with the earliest `measured_at` (the smallest
+    id on a tie), `last_*` the one with the latest (the largest id), so buckets combine
+    into days exactly. A bucket whose measurements were all deleted or moved keeps a row
+    with a count of 0 and nothing else. Kept by `measurements.rollup.rollup_refresh`
+    inside every write."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="rollups")
+    bucket = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=24, decimal_places=6, null=True)
+    low = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    high = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    first_at = models.DateTimeField(null=True)
+    first_id = models.BigIntegerField(null=True)
+    first_value = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    last_at = models.DateTimeField(null=True)
+    last_id = models.BigIntegerField(null=True)
+    last_value = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "bucket"], name="rollup_metric_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"metric {self.metric_id}, bucket {self.bucket}: {self.count}"

@@ -3,8 +3,9 @@ API, import, tasks, commands) writes through these."""
 
 import datetime as dt
 from functools import partial
+from typing import Protocol
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from config.envelope import FieldError, Result, ValidationFailed, field_errors
 from config.orchestration import execute, execute_authorized
@@ -27,7 +28,15 @@ from .contracts import (
     Rejection,
     UpdateMetric,
 )
-from .units import UnitError, convert
+from .units import Reading, UnitError, convert
+
+
+class KnownMetric(Protocol):
+    """A metric a page already read for its owner."""
+
+    id: int
+    owner_id: int
+
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
 """How long a deleted measurement can be brought back with Undo."""
@@ -38,13 +47,24 @@ def record_measurement(
     *,
     actor_id: int,
     now: dt.datetime,
+    metric: KnownMetric | None = None,
     executors=measurement_executors,
     selectors=measurement_selectors,
 ) -> Result:
-    """Record one measurement; it affects its metric and everything built on it."""
+    """Record one measurement; it affects its metric and everything built on it.
+    `metric`: the command's metric, when the caller already read it for this actor
+    (the quick entry's page did, to parse the value in its unit): it is passed down,
+    not read again."""
+
+    def authorize():
+        if metric is None or (metric.id, metric.owner_id) != (command.metric_id, actor_id):
+            selectors.metric_for_owner(metric_id=command.metric_id, owner_id=actor_id)
+
     return execute_authorized(
-        partial(selectors.metric_for_owner, metric_id=command.metric_id, owner_id=actor_id),
-        partial(executors.measurement_record, owner_id=actor_id, command=command, now=now),
+        authorize,
+        partial(
+            executors.measurement_record, owner_id=actor_id, command=command, now=now, metric=metric
+        ),
     )
 
 
@@ -152,31 +172,39 @@ def delete_metric(
     )
 
 
-def _ingest_row(index: int, raw: object, units: dict[int, str]) -> IngestRow | Rejection:
-    """One raw item as a row to write, converted to its metric's unit, or why not."""
+#: A batch's items are validated as one list: one call into pydantic for all of them.
+_ITEMS = TypeAdapter(list[IngestItem])
+
+
+def _checked_items(
+    items: list[object], first_index: int
+) -> tuple[list[tuple[int, IngestItem]], list[Rejection]]:
+    """The valid items by position, and the rejections of the invalid ones, with the
+    field errors each gets validated alone."""
     try:
-        item = IngestItem.model_validate(raw)
+        return list(enumerate(_ITEMS.validate_python(items))), []
     except ValidationError as exc:
-        return Rejection(index=index, fields=field_errors(exc))
-    if item.metric_id not in units:
-        message = "There is no such metric."
-        return Rejection(index=index, fields=[FieldError(field="metric_id", message=message)])
-    try:
-        reading = convert(item.value, item.unit, units[item.metric_id])
-        values = MeasurementValues(
-            value=reading.value,
-            original_value=reading.original_value,
-            original_unit=reading.original_unit,
-            measured_at=item.measured_at,
-            note=item.note,
-        )
-    except UnitError as exc:
-        return Rejection(index=index, fields=[FieldError(field=exc.field, message=str(exc))])
-    except ValidationError as exc:
-        return Rejection(index=index, fields=field_errors(exc))
-    return IngestRow(
-        index=index, metric_id=item.metric_id, values=values, external_id=item.external_id
-    )
+        failed = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    valid, refused = [], []
+    for position, raw in enumerate(items):
+        if position not in failed:
+            continue
+        try:
+            valid.append((position, IngestItem.model_validate(raw)))
+        except ValidationError as exc:
+            refused.append(Rejection(index=first_index + position, fields=field_errors(exc)))
+    kept = [position for position in range(len(items)) if position not in failed]
+    valid += zip(kept, _ITEMS.validate_python([items[i] for i in kept]), strict=True)
+    return sorted(valid, key=lambda pair: pair[0]), refused
+
+
+def _reading(item: IngestItem, metric_unit: str) -> Reading:
+    """The item's value in its metric's unit. In that unit already (the usual case),
+    the value stands as validated; another unit converts through pint."""
+    unit = item.unit.strip()
+    if not unit or unit.casefold() == metric_unit.strip().casefold():
+        return Reading(value=item.value)
+    return convert(item.value, item.unit, metric_unit)
 
 
 def prepare_rows(
@@ -184,9 +212,39 @@ def prepare_rows(
 ) -> tuple[list[IngestRow], list[Rejection]]:
     """Raw items as rows to write (checked, converted to their metrics' units), and
     the rejections of the others, numbered from `first_index`."""
-    checked = [_ingest_row(first_index + i, raw, units) for i, raw in enumerate(items)]
-    rows = [row for row in checked if isinstance(row, IngestRow)]
-    return rows, [row for row in checked if isinstance(row, Rejection)]
+    valid, refused = _checked_items(items, first_index)
+    rows: list[IngestRow] = []
+    for position, item in valid:
+        index = first_index + position
+        if item.metric_id not in units:
+            message = "There is no such metric."
+            refused.append(
+                Rejection(index=index, fields=[FieldError(field="metric_id", message=message)])
+            )
+            continue
+        try:
+            reading = _reading(item, units[item.metric_id])
+        except UnitError as exc:
+            refused.append(
+                Rejection(index=index, fields=[FieldError(field=exc.field, message=str(exc))])
+            )
+            continue
+        # Built without validating again: the item's validators (a storable value, a
+        # plausible moment in UTC, the lengths) are those of `MeasurementValues`, and
+        # `convert` bounds what it computes.
+        values = MeasurementValues.model_construct(
+            value=reading.value,
+            original_value=reading.original_value,
+            original_unit=reading.original_unit,
+            measured_at=item.measured_at,
+            note=item.note,
+        )
+        rows.append(
+            IngestRow.model_construct(
+                index=index, metric_id=item.metric_id, values=values, external_id=item.external_id
+            )
+        )
+    return rows, sorted(refused, key=lambda rejection: rejection.index)
 
 
 def ingest_measurements(

@@ -157,7 +157,9 @@ def measurement_record(request, metric_id: int):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            result = record_measurement(command, actor_id=request.user.id, now=timezone.now())
+            result = record_measurement(
+                command, actor_id=request.user.id, now=timezone.now(), metric=metric
+            )
             if not result.ok:
                 apply_error(form, result.error)
     set_phase(Phase.RENDER)

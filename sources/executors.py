@@ -349,7 +349,9 @@ def run_compensate(
     older = Measurement.objects.filter(id__in=first_before, created__lt=run.started).select_related(
         "metric"
     )
+    moved_from = []
     for measurement in older:
+        moved_from.append((measurement.metric_id, measurement.measured_at))
         for name, value in first_before[measurement.id].items():
             if name in SNAPSHOT_FIELDS:
                 field = Measurement._meta.get_field(name)
@@ -360,7 +362,7 @@ def run_compensate(
     restored = len(changes)
     changes += [(types.MEASUREMENT_DELETED, shown(m)) for m in made.select_related("metric")]
     removed, _ = made.delete()
-    tell_changed(run.source.owner_id, changes, now=now)
+    tell_changed(run.source.owner_id, changes, now=now, moved_from=moved_from)
     note = f"Undone: {removed:,} removed, {restored:,} put back as they were."
     _finish(run, RunStatus.COMPENSATED, now, note=note[:300], **_error_fields(error))
     return Result.success(run.id)

@@ -3,11 +3,13 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Profile
 from goals.models import Goal
 from measurements.models import Measurement, Metric
+from measurements.rollup import rollup_refresh
 
 PASSWORD = "correct-horse-battery"
 
@@ -54,6 +56,14 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
     measured_at = factory.LazyFunction(timezone.now)
     created = factory.LazyFunction(timezone.now)
     updated = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved as the executors save: with its rollup bucket refreshed."""
+        with transaction.atomic():
+            measurement = super()._create(model_class, *args, **kwargs)
+            rollup_refresh([(measurement.metric_id, measurement.measured_at)])
+        return measurement
 
 
 class GoalFactory(factory.django.DjangoModelFactory):

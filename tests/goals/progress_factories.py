@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from goals import kinds
 from goals.contracts import GoalFields
@@ -13,6 +14,7 @@ from goals.kinds.days import DailySeries
 from goals.kinds.payload import Progress, ProgressContext
 from goals.models import Goal
 from measurements.models import Measurement, Metric
+from measurements.rollup import rollup_refresh
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MOMENT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -107,9 +109,13 @@ def make_goal(metric: Metric, **fields) -> Goal:
 
 
 def record(metric: Metric, value: str | int, at: dt.datetime) -> Measurement:
-    return Measurement.objects.create(
-        metric=metric, value=Decimal(value), measured_at=at, created=MOMENT, updated=MOMENT
-    )
+    """A measurement saved as the executors save it: with its rollup bucket refreshed."""
+    with transaction.atomic():
+        measurement = Measurement.objects.create(
+            metric=metric, value=Decimal(value), measured_at=at, created=MOMENT, updated=MOMENT
+        )
+        rollup_refresh([(metric.id, at)])
+    return measurement
 
 
 def local(text: str, zone: ZoneInfo = BERLIN) -> dt.datetime:

@@ -16,6 +16,7 @@ from config.numbers import format_value
 from goals.models import Goal
 from goals.progress import progress_for_goal
 from measurements.models import Measurement, Metric
+from measurements.rollup import rollup_rebuild
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
 
 KINDS = [
@@ -86,6 +87,7 @@ def populate(user, *, goals: int, measurements: int) -> None:
         ),
         batch_size=5000,
     )
+    rollup_rebuild(metric.id for metric in metrics)
 
 
 def dashboard_queries(client) -> int:

@@ -43,8 +43,38 @@ def test_recording_checks_the_metric_then_calls_the_executor():
         selectors=selectors({7}),
     )
     assert result.ok
-    assert calls == [{"owner_id": 1, "command": COMMAND, "now": NOW}]
+    assert calls == [{"owner_id": 1, "command": COMMAND, "now": NOW, "metric": None}]
     assert result.data.id == 1
+
+
+def test_a_metric_the_page_already_read_for_the_actor_is_passed_down_not_read_again():
+    calls = []
+    known = SimpleNamespace(id=7, owner_id=1)
+    result = record_measurement(
+        COMMAND,
+        actor_id=1,
+        now=NOW,
+        metric=known,
+        executors=executors(calls),
+        selectors=selectors(set()),  # a read would find nothing: it is not made
+    )
+    assert result.ok
+    assert calls == [{"owner_id": 1, "command": COMMAND, "now": NOW, "metric": known}]
+
+
+def test_a_metric_of_someone_else_passed_down_is_checked_like_any_other():
+    calls = []
+    theirs = SimpleNamespace(id=7, owner_id=2)
+    result = record_measurement(
+        COMMAND,
+        actor_id=1,
+        now=NOW,
+        metric=theirs,
+        executors=executors(calls),
+        selectors=selectors(set()),
+    )
+    assert (result.error.code, result.error.phase) == ("not_found", "authorize")
+    assert calls == []
 
 
 def test_recording_on_a_metric_that_is_not_yours_writes_nothing():

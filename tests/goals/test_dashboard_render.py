@@ -108,10 +108,10 @@ def test_dashboard_queries_do_not_grow_with_goals_or_measurements(signed_in, use
     populate(user, goals=50, measurements=100_000)
     large = dashboard_queries(signed_in)
     assert small == large
-    # session, user, profile, the position live updates start from, active goals,
-    # archived goals, recently deleted goals, and the mapper's three reads (grouped
-    # values, first/last, median).
-    assert large == 10
+    # session, the user with their profile, the position live updates start from,
+    # active goals, archived goals, recently deleted goals, and the mapper's three
+    # reads (grouped values, first/last, median).
+    assert large == 9
 
 
 @pytest.mark.django_db

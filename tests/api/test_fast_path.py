@@ -74,16 +74,6 @@ def redis_prefix():
 
 
 @pytest.fixture
-def owner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def api(owner):
-    return ApiClient(token_for(owner))
-
-
-@pytest.fixture
 def metric(owner):
     return MetricFactory(owner=owner, unit="kg")
 

@@ -178,11 +178,6 @@ def decide(c: Circumstances) -> Decision:
     return Decision(plan=plan)
 
 
-def outcome(plan: Plan, sent: dict[str, bool]) -> bool:
-    """Whether the notice reached the person, given which channels worked."""
-    return any(sent.get(channel) for channel in (*plan.first, *plan.fallbacks))
-
-
 def channels_to_try(plan: Plan, results: Iterable[tuple[str, bool]]) -> list[str]:
     """The fallbacks still worth trying after the `first` channels gave `results`:
     none if one of them worked (a webhook alone does not count: it only mirrors)."""

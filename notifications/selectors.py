@@ -149,24 +149,11 @@ def goals_by_id(*, goal_ids: Iterable[int]) -> dict[int, Goal]:
     return {goal.id: goal for goal in goals.select_related("metric")}
 
 
-def goal_for_owner(*, goal_id: int, owner_id: int) -> Goal | None:
-    return Goal.objects.filter(id=goal_id, owner_id=owner_id, deleted_at__isnull=True).first()
-
-
 def existing_keys(*, owner_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:
     return set(
         Notice.objects.filter(owner_id__in=list(owner_ids), key__in=list(keys)).values_list(
             "owner_id", "key"
         )
-    )
-
-
-def planned_ids(*, owner_id: int, keys: Iterable[str]) -> list[tuple[int, dt.datetime]]:
-    """The notices with these keys still waiting to be sent, with when they are due."""
-    return list(
-        Notice.objects.filter(
-            owner_id=owner_id, key__in=list(keys), state=NoticeState.PLANNED
-        ).values_list("id", "due_at")
     )
 
 
@@ -193,7 +180,3 @@ def notice_log(*, owner_id: int, size: int = LOG_SIZE) -> list[Notice]:
 
 def push_subscriptions_for(*, owner_id: int) -> list[PushSubscription]:
     return list(PushSubscription.objects.filter(owner_id=owner_id))
-
-
-def verified_email(*, user_id: int) -> str:
-    return get_user_model().objects.filter(id=user_id).values_list("email", flat=True).first() or ""

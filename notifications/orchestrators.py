@@ -397,8 +397,7 @@ def _no_longer_needed(job, person, now, selectors) -> str:
     """A deadline warning whose goal was met (or archived) since it was planned."""
     if job.kind != NoticeKind.DEADLINE or job.goal_id is None:
         return ""
-    goals = selectors.active_goals_for(owner_ids=[job.owner_id])
-    goal = next((goal for goal in goals if goal.id == job.goal_id), None)
+    goal = selectors.active_goal(goal_id=job.goal_id)
     if goal is None:
         return "the goal is no longer active"
     shown = progress_for_goals(

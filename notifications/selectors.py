@@ -4,7 +4,7 @@ who is due a reminder now."""
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,7 +14,7 @@ from accounts.models import Profile, Weekday
 from events.types import NOTIFICATION_SENT
 from goals.choices import GoalStatus
 from goals.models import Goal
-from webhooks.models import Endpoint
+from webhooks.selectors import listening_endpoints
 
 from . import push
 from .choices import NoticeState
@@ -27,18 +27,17 @@ LOG_SIZE = 100
 
 @dataclass(frozen=True)
 class Settings:
-    """A person's notification settings; the defaults until they save theirs."""
+    """A person's notification settings; the model's defaults until they save theirs."""
 
-    reminder_time: dt.time = dt.time(7, 0)
-    quiet_start: dt.time | None = dt.time(22, 0)
-    quiet_end: dt.time | None = dt.time(7, 0)
-    channels: dict[str, str] = field(default_factory=dict)
-    email_stopped_at: dt.datetime | None = None
+    reminder_time: dt.time
+    quiet_start: dt.time | None
+    quiet_end: dt.time | None
+    channels: dict[str, str]
+    email_stopped_at: dt.datetime | None
 
     @classmethod
     def of(cls, row: NotificationSettings | None) -> "Settings":
-        if row is None:
-            return cls()
+        row = row or NotificationSettings()
         return cls(
             reminder_time=row.reminder_time,
             quiet_start=row.quiet_start,
@@ -103,14 +102,12 @@ def contact_for(*, user_id: int) -> Contact:
         (sub.id, push.PushTarget(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth))
         for sub in PushSubscription.objects.filter(owner_id=user_id)
     ]
-    subscribed = Endpoint.objects.filter(owner_id=user_id, enabled=True).values_list(
-        "event_types", flat=True
-    )
+    listeners = listening_endpoints(owner_ids=[user_id])
     return Contact(
         person=_person(user),
         email=user.email,
         push_targets=targets,
-        webhook=any(NOTIFICATION_SENT in types for types in subscribed),
+        webhook=any(NOTIFICATION_SENT in listener.event_types for listener in listeners),
     )
 
 
@@ -131,6 +128,15 @@ def snoozed_until(*, goal_id: int | None) -> dt.date | None:
 def snoozes_for(*, owner_ids: Iterable[int]) -> dict[int, dt.date]:
     """The goals snoozed, by goal id: their last quiet day."""
     return dict(Snooze.objects.filter(owner_id__in=list(owner_ids)).values_list("goal_id", "until"))
+
+
+def active_goal(*, goal_id: int) -> Goal | None:
+    """The goal, with its metric, while it is active and not deleted."""
+    return (
+        Goal.objects.filter(id=goal_id, deleted_at__isnull=True, status=GoalStatus.ACTIVE)
+        .select_related("metric")
+        .first()
+    )
 
 
 def active_goals_for(*, owner_ids: Iterable[int]) -> list[Goal]:

@@ -18,6 +18,10 @@ SYNC_RUN_STARTED = "sync_run.started"
 SYNC_RUN_PROGRESSED = "sync_run.progressed"
 SYNC_RUN_FINISHED = "sync_run.finished"
 SOURCE_CREATED = "source.created"
+#: A data source was renamed, paused or resumed.
+SOURCE_CHANGED = "source.changed"
+#: A data source was deleted (with its measurements, or keeping them).
+SOURCE_DELETED = "source.deleted"
 ACCOUNT_CREATED = "account.created"
 PREFERENCES_CHANGED = "preferences.changed"
 API_TOKENS_CHANGED = "api_tokens.changed"

@@ -25,6 +25,8 @@ class RunContext(BaseModel):
     #: A delivery pushed to the source (its body stored as the upload).
     pushed: bool = False
     correlation_id: str = ""
+    #: The source was paused after this run was queued: a pull does not go on.
+    paused: bool = False
     #: Which start of the run this is (how often it had been resumed): every write
     #: of the worker carries it, and one that a resumed start has replaced is refused.
     generation: int = 0

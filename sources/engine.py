@@ -60,6 +60,9 @@ logger = logging.getLogger(__name__)
 #: Modes whose data arrives whole (a file, a delivery): kept all or not at all.
 ALL_OR_NOTHING = (Mode.FILE_IMPORT, Mode.PUSH)
 BUSY_MESSAGE = "Another run of this source was in progress; retry when it has finished."
+PAUSED_MESSAGE = "The source was paused before this run started, so it brought nothing in."
+#: A source whose provider is no longer installed (named in words: its key is not).
+UNKNOWN_PROVIDER = "This kind of source is no longer offered here, so it cannot be brought in."
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,10 @@ def sync(
 
 
 def _run_to_end(context: RunContext, deps: Dependencies) -> Result:
+    if context.paused and not context.upload:
+        # Paused after it was queued: a pull does not go on (a delivery or a file
+        # taken before the pause is still written).
+        return _fail(context, _detail(ErrorCode.CONFLICT, PAUSED_MESSAGE), deps)
     try:
         _run(context, deps)
     except _Failed as failed:
@@ -241,7 +248,7 @@ def _run(context: RunContext, deps: Dependencies) -> None:
     set_phase(Phase.PLAN)
     provider = deps.providers.get(context.provider)
     if provider is None:
-        raise _Failed(_detail(ErrorCode.BAD_REQUEST, f"No provider “{context.provider}”."))
+        raise _Failed(_detail(ErrorCode.BAD_REQUEST, UNKNOWN_PROVIDER))
     try:
         settings = provider.settings_model.model_validate(context.settings)
         mode = choose_mode(

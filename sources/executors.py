@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from audit import trail
 from audit.models import Action, AuditEntry
 from config.envelope import Conflict, ErrorDetail, NotFound, Result
+from config.numbers import quantity
 from config.revalidation import SOURCES_LIST, run_key
 from config.times import exact_time
 from events import types
@@ -134,6 +136,7 @@ def run_start(
             pushed=run.mode == "push",
             correlation_id=run.correlation_id,
             generation=run.resumes,
+            paused=not source.enabled,
         )
     )
 
@@ -391,6 +394,8 @@ def run_queue(
     source = DataSource.objects.filter(id=source_id, owner_id=owner_id).first()
     if source is None:
         raise NotFound("There is no such data source.")
+    if not source.enabled:
+        raise Conflict(f"“{source.name}” is paused: resume it to bring its data in again.")
     attempt = SyncRun.objects.filter(source=source).count() + 1
     return Result.success(
         _queued_run(source, now=now, on_commit=on_commit, upload=upload, mode=mode, attempt=attempt)
@@ -491,6 +496,167 @@ def delivery_accept(
     except IntegrityError as exc:
         raise Conflict("This delivery was received already; a replay changes nothing.") from exc
     source = DataSource.objects.get(id=source_id)
+    if not source.enabled:
+        raise Conflict(PAUSED_DELIVERY)
     return Result.success(
         _queued_run(source, now=now, on_commit=on_commit, upload=payload, mode="push")
     )
+
+
+#: What a delivery to a paused webhook is told (nothing of it is stored).
+PAUSED_DELIVERY = (
+    "This webhook is paused, so the delivery was not stored. Its owner can resume it on "
+    "the Sources page; send it again then."
+)
+#: The audit trail's name for a data source.
+SOURCE_SUBJECT = "data_source"
+_SOURCE_AUDITED = ("name", "provider", "enabled")
+
+
+def source_shown(source: DataSource) -> dict:
+    """A source as its events and envelopes show it (never its settings or secrets,
+    which may hold a private address)."""
+    return {
+        "id": source.id,
+        "name": source.name,
+        "provider": source.provider,
+        "paused": not source.enabled,
+    }
+
+
+def _locked_source(source_id: int, owner_id: int) -> DataSource:
+    source = DataSource.objects.select_for_update().filter(id=source_id, owner_id=owner_id).first()
+    if source is None:
+        raise NotFound("There is no such data source.")
+    return source
+
+
+def _source_audit(
+    source: DataSource, action: Action, *, actor_id: int, now: dt.datetime, summary: str, **sides
+) -> None:
+    trail.record(
+        action=action,
+        subject_type=SOURCE_SUBJECT,
+        subject_id=source.id,
+        owner_id=source.owner_id,
+        actor_id=actor_id,
+        summary=summary,
+        now=now,
+        **sides,
+    )
+
+
+def _source_changed(source: DataSource) -> None:
+    emit(
+        types.SOURCE_CHANGED,
+        owner_id=source.owner_id,
+        affected=[SOURCES_LIST],
+        subject=("source", source.id),
+        data=source_shown(source),
+    )
+
+
+@executor
+def source_rename(*, source_id: int, owner_id: int, name: str, now: dt.datetime) -> Result:
+    source = _locked_source(source_id, owner_id)
+    before = trail.snapshot(source, _SOURCE_AUDITED)
+    source.name = name
+    source.save(update_fields=["name"])
+    after = trail.snapshot(source, _SOURCE_AUDITED)
+    _source_audit(
+        source, Action.UPDATED, actor_id=owner_id, now=now, summary=name, before=before, after=after
+    )
+    _source_changed(source)
+    return Result.success(source_shown(source))
+
+
+@executor
+def source_pause(*, source_id: int, owner_id: int, paused: bool, now: dt.datetime) -> Result:
+    """Pause a source (no scheduled or asked-for pulls, deliveries refused) or resume
+    it. A run already running ends as it would have."""
+    source = _locked_source(source_id, owner_id)
+    before = trail.snapshot(source, _SOURCE_AUDITED)
+    source.enabled = not paused
+    source.save(update_fields=["enabled"])
+    after = trail.snapshot(source, _SOURCE_AUDITED)
+    summary = f"{'Paused' if paused else 'Resumed'} {source.name}"
+    _source_audit(
+        source,
+        Action.UPDATED,
+        actor_id=owner_id,
+        now=now,
+        summary=summary,
+        before=before,
+        after=after,
+    )
+    _source_changed(source)
+    return Result.success(source_shown(source))
+
+
+@executor
+def source_delete(
+    *, source_id: int, owner_id: int, keep_measurements: bool, now: dt.datetime
+) -> Result:
+    """Delete a source with its runs; the measurements it brought are kept (no longer
+    linked to it) or deleted with it, each with its audit entry and event. Refused
+    while a run of it is running (its lease is held)."""
+    source = _locked_source(source_id, owner_id)
+    if source.leased_until is not None and source.leased_until > now:
+        raise Conflict(
+            f"A run of “{source.name}” is in progress; delete the source once it has finished."
+        )
+    brought = Measurement.objects.filter(metric__owner_id=owner_id, data_source_id=source.id)
+    deleted = 0
+    if keep_measurements:
+        brought.update(data_source_id=None, sync_run_id=None)
+    else:
+        deleted = _delete_measurements(brought, owner_id=owner_id, now=now)
+    was = source_shown(source)
+    _source_audit(
+        source,
+        Action.DELETED,
+        actor_id=owner_id,
+        now=now,
+        summary=f"{source.name} ({deleted:,} measurements deleted with it)"
+        if deleted
+        else source.name,
+        before=trail.snapshot(source, _SOURCE_AUDITED),
+    )
+    source.delete()
+    data = {**was, "measurements_deleted": deleted}
+    emit(
+        types.SOURCE_DELETED,
+        owner_id=owner_id,
+        affected=[SOURCES_LIST],
+        subject=("source", source_id),
+        data=data,
+    )
+    return Result.success(data)
+
+
+def _delete_measurements(brought, *, owner_id: int, now: dt.datetime) -> int:
+    """Delete the measurements, each with its audit entry (which keeps the whole row)
+    and its `measurement.deleted` event."""
+    changes, entries, ids = [], [], []
+    for measurement in brought.select_related("metric").iterator(chunk_size=2000):
+        metric = measurement.metric
+        changes.append((types.MEASUREMENT_DELETED, shown(measurement)))
+        ids.append(measurement.id)
+        entries.append(
+            trail.entry(
+                action=Action.DELETED,
+                subject_type="measurement",
+                subject_id=measurement.id,
+                owner_id=owner_id,
+                actor_id=owner_id,
+                summary=quantity(measurement.value, metric.unit, metric.places),
+                now=now,
+                before=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+                metric_id=metric.id,
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    for start in range(0, len(ids), 2000):
+        Measurement.objects.filter(id__in=ids[start : start + 2000]).delete()
+    tell_changed(owner_id, changes, now=now)
+    return len(ids)

@@ -1,5 +1,10 @@
+"""The forms of the Sources page. Each provider names its own form (a `SourceForm`,
+`Provider.form_class`), which turns what a person typed into the provider's settings,
+so the page and its views draw and read any provider's form the same way."""
+
 from django import forms
 
+from accounts.forms import time_zone_choices
 from measurements.selectors import metrics_for_owner
 
 FIELD_LABELS = {
@@ -12,7 +17,32 @@ FIELD_LABELS = {
 REQUIRED = ("value_column", "time_column")
 
 
-class UploadForm(forms.Form):
+class SourceForm(forms.Form):
+    """Asks for a new source of one provider. `time_zone` is the person's own, for
+    providers that cut days."""
+
+    def __init__(self, *args, owner, time_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+        if "metric" in self.fields:
+            self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+
+    def source_name(self) -> str:
+        return self.cleaned_data["name"]
+
+    def settings(self) -> dict:
+        """The provider's settings, as its settings model reads them."""
+        return {"metric_id": self.cleaned_data["metric"].id}
+
+    def every_minutes(self) -> int | None:
+        return self.cleaned_data.get("every_minutes")
+
+    def upload(self):
+        """The uploaded file, for a provider that imports files."""
+        return self.cleaned_data.get("file")
+
+
+class UploadForm(SourceForm):
     """A form with a `file` that the upload cap (`sources.uploads`) may refuse before
     the form sees it."""
 
@@ -29,9 +59,8 @@ class CsvUploadForm(UploadForm):
     file = forms.FileField(label="CSV file", help_text="Exported from a spreadsheet or an app.")
     metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
 
-    def __init__(self, *args, owner, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+    def source_name(self) -> str:
+        return self.cleaned_data["file"].name[:80]
 
 
 class CsvMappingForm(forms.Form):
@@ -44,9 +73,11 @@ class CsvMappingForm(forms.Form):
         help_text="When the file has no unit column and its values are not in the "
         "metric's unit (lb, mi…).",
     )
-    time_zone = forms.CharField(
-        max_length=64,
-        help_text="For times written without an offset.",
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        label="Time zone",
+        help_text="For times written without an offset; yours unless the file was "
+        "written elsewhere.",
     )
     day_first = forms.BooleanField(required=False, label="Dates are day first (31/12/2026)")
 
@@ -60,17 +91,13 @@ class CsvMappingForm(forms.Form):
         self.order_fields([*FIELD_LABELS, "unit", "time_zone", "day_first"])
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(SourceForm):
     prefix = "hook"
     name = forms.CharField(max_length=80, help_text="Who will send: “Smart scale”.")
     metric = forms.ModelChoiceField(queryset=None, label="Into the metric")
 
-    def __init__(self, *args, owner, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
 
-
-class CalendarFeedForm(forms.Form):
+class CalendarFeedForm(SourceForm):
     prefix = "feed"
     name = forms.CharField(max_length=80, help_text="“Gym sessions”.")
     url = forms.CharField(
@@ -102,9 +129,15 @@ class CalendarFeedForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, owner, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["metric"].queryset = metrics_for_owner(owner_id=owner.id)
+    def settings(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "url": data["url"],
+            "metric_id": data["metric"].id,
+            "match": data["match"],
+            "count": data["count"],
+            "time_zone": self.time_zone,
+        }
 
 
 class AppleHealthForm(UploadForm):
@@ -131,7 +164,7 @@ class AppleHealthForm(UploadForm):
     }
 
     def __init__(self, *args, owner, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, owner=owner, **kwargs)
         for stream, label in self.STREAMS.items():
             self.fields[stream] = forms.ModelChoiceField(
                 queryset=metrics_for_owner(owner_id=owner.id),
@@ -169,9 +202,37 @@ class AppleHealthForm(UploadForm):
     def metrics(self) -> dict[str, int]:
         return {s: self.cleaned_data[s].id for s in self.STREAMS if self.cleaned_data.get(s)}
 
+    def source_name(self) -> str:
+        return f"Apple Health: {self.cleaned_data['file'].name}"[:80]
+
     def settings(self) -> dict:
         """The provider's settings: the metrics, and which devices to read."""
         devices = self.cleaned_data.get("devices") or "one"
         if devices == "named":
             return {"metrics": self.metrics(), "sources": [self.cleaned_data["device"]]}
         return {"metrics": self.metrics(), "devices": devices}
+
+
+class SourceNameForm(forms.Form):
+    """Renaming a source."""
+
+    name = forms.CharField(
+        max_length=80,
+        label="Name",
+        error_messages={"required": "Give the source a name."},
+    )
+
+
+class SourceDeleteForm(forms.Form):
+    """Deleting a source: what becomes of the measurements it brought."""
+
+    measurements = forms.ChoiceField(
+        label="Its measurements",
+        widget=forms.RadioSelect,
+        choices=[
+            ("keep", "Keep them"),
+            ("delete", "Delete them too"),
+        ],
+        initial="keep",
+        error_messages={"required": "Choose whether to keep its measurements."},
+    )

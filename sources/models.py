@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .wording import rejection_reason
+
 
 class DataSource(models.Model):
     """Where measurements come from besides typing: a provider, its settings (checked
@@ -96,6 +98,26 @@ class SyncRun(models.Model):
     def can_retry(self) -> bool:
         """Any run that ended without success may be run again."""
         return self.status in (RunStatus.FAILED, RunStatus.COMPENSATED)
+
+    @property
+    def rejection_reasons(self) -> list[tuple[int, list[str]]]:
+        """(line of the file or item number, the reasons in words) of each kept
+        rejection; a file's header is line 1, so its first row is line 2."""
+        return [
+            (
+                rejection["index"] + 2,
+                [
+                    rejection_reason(field["field"], field["message"], field.get("code", ""))
+                    for field in rejection.get("fields", [])
+                ],
+            )
+            for rejection in self.rejections
+        ]
+
+    @property
+    def reference(self) -> str:
+        """The short reference support asks for: the start of the correlation id."""
+        return self.correlation_id[:8]
 
     @property
     def percent(self) -> int | None:

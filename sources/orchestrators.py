@@ -1,5 +1,6 @@
-"""The mutations of data sources: queue a run, import a file, follow a feed, make a
-webhook, take a delivery, retry a run, queue what the schedule says is due.
+"""The mutations of data sources: add one of any provider (import a file, follow a
+feed, make a webhook), rename, pause, resume or delete one, queue a run, take a
+delivery, retry a run, queue what the schedule says is due.
 
 Running a run (modes, retries, fallback, heartbeats) is `sources.engine`; settling
 runs whose worker died is `sources.recovery`. Like every orchestrator, these build
@@ -37,13 +38,18 @@ from .providers.webhook import SignedWebhook
 
 __all__ = [
     "RetryPolicy",
+    "add_source",
     "choose_mode",
+    "create_push_source",
     "create_webhook_source",
+    "delete_source",
     "follow_source",
     "import_file",
+    "pause_source",
     "queue_due_syncs",
     "queue_sync",
     "receive_delivery",
+    "rename_source",
     "retry_run",
     "sync",
 ]
@@ -171,7 +177,8 @@ def receive_delivery(
     the envelope's data is the run id."""
     set_phase(Phase.AUTHENTICATE)
     try:
-        source = selectors.webhook_source(source_id=source_id)
+        pushed = [p.key for p in provider_registry.all_providers() if p.receives_pushes]
+        source = selectors.webhook_source(source_id=source_id, providers=pushed)
         signed = webhooks.verify(source.secrets.get("signing_secret", ""), headers, body, now)
     except ApplicationError as exc:
         return Result.failure(exc)
@@ -179,6 +186,8 @@ def receive_delivery(
         code = ErrorCode.UNAUTHENTICATED if exc.status == 401 else ErrorCode.BAD_REQUEST
         return Result.failure(_detail(code, str(exc)))
     set_phase(Phase.AUTHORIZE)
+    if not source.enabled:
+        return Result.failure(_detail(ErrorCode.CONFLICT, source_executors.PAUSED_DELIVERY))
     if not admit():
         message = "Too many deliveries to this webhook; retry later."
         return Result.failure(_detail(ErrorCode.RATE_LIMITED, message))
@@ -203,12 +212,46 @@ def create_webhook_source(
     now: dt.datetime,
     executors=source_executors,
     metrics=metric_selectors,
+    selectors=source_selectors,
 ) -> Result:
-    """A webhook source with a new signing secret; the result carries the secret,
-    shown once."""
+    """A signed webhook into one metric (see `create_push_source`)."""
+    return create_push_source(
+        actor_id=actor_id,
+        provider_key=SignedWebhook.key,
+        name=name,
+        settings={"metric_id": metric_id},
+        now=now,
+        executors=executors,
+        metrics=metrics,
+        selectors=selectors,
+    )
+
+
+def create_push_source(
+    *,
+    actor_id: int,
+    provider_key: str,
+    name: str,
+    settings: dict,
+    now: dt.datetime,
+    providers=provider_registry,
+    executors=source_executors,
+    metrics=metric_selectors,
+    selectors=source_selectors,
+) -> Result:
+    """A source others send data to, with a new signing secret; the result carries
+    the secret, shown once. A second one of the same name is refused."""
     try:
-        set_phase(Phase.AUTHORIZE)
-        metrics.metric_for_owner(metric_id=metric_id, owner_id=actor_id)
+        checked = _checked_settings(
+            provider_key,
+            settings,
+            able_to=Capability.PUSH,
+            refusal="This provider is not sent data.",
+            actor_id=actor_id,
+            providers=providers,
+            metrics=metrics,
+        )
+        _refuse_duplicate(actor_id, provider_key, name, None, selectors=selectors)
     except ApplicationError as exc:
         return Result.failure(exc)
     secret = secrets.token_urlsafe(32)
@@ -216,9 +259,9 @@ def create_webhook_source(
         partial(
             executors.source_create,
             owner_id=actor_id,
-            provider=SignedWebhook.key,
+            provider=provider_key,
             name=name,
-            settings={"metric_id": metric_id},
+            settings=checked.model_dump(mode="json"),
             streams={},
             secrets={"signing_secret": secret},
             now=now,
@@ -227,6 +270,119 @@ def create_webhook_source(
     if not created.ok:
         return created
     return Result.success({"source_id": created.data, "secret": secret})
+
+
+def _refuse_duplicate(
+    actor_id: int, provider_key: str, name: str, settings: dict | None, *, selectors
+) -> None:
+    """Refuse a source the actor has already: one of the provider with the same name,
+    or (`settings` given) with the same settings, which would bring the same data in
+    twice."""
+    set_phase(Phase.VALIDATE)
+    twin = selectors.same_source(
+        owner_id=actor_id, provider=provider_key, name=name, settings=settings
+    )
+    if twin is None:
+        return
+    if twin.name.casefold() == name.casefold():
+        raise ValidationFailed.on(
+            "name", f"You already have a source called “{twin.name}”; choose another name."
+        )
+    raise ValidationFailed(
+        f"You already have this source, as “{twin.name}”: it reads the same address into "
+        "the same metric the same way. Rename or change that one instead."
+    )
+
+
+def add_source(
+    *,
+    actor_id: int,
+    provider_key: str,
+    name: str,
+    settings: dict,
+    now: dt.datetime,
+    enqueue: Callable[[int], object],
+    every_minutes: int | None = None,
+    upload=None,
+    providers=provider_registry,
+    executors=source_executors,
+    metrics=metric_selectors,
+    selectors=source_selectors,
+) -> Result:
+    """Add a source of any provider, by what the provider can do: a file is imported,
+    a source that can be pulled is followed (its first pull queued), one that is sent
+    data gets its address's signing secret (in the result, shown once)."""
+    provider = providers.get(provider_key)
+    if provider is None:
+        return Result.failure(_detail(ErrorCode.NOT_FOUND, "There is no such kind of source."))
+    common = {
+        "actor_id": actor_id,
+        "provider_key": provider_key,
+        "name": name,
+        "settings": settings,
+        "now": now,
+        "providers": providers,
+        "executors": executors,
+        "metrics": metrics,
+    }
+    if upload is not None and provider.imports_files:
+        return import_file(**common, upload=upload, enqueue=enqueue)
+    if provider.can_pull:
+        return follow_source(
+            **common, every_minutes=every_minutes, enqueue=enqueue, selectors=selectors
+        )
+    if provider.receives_pushes:
+        return create_push_source(**common, selectors=selectors)
+    return Result.failure(_detail(ErrorCode.VALIDATION_FAILED, "Choose the file to import."))
+
+
+def rename_source(
+    source_id: int, *, actor_id: int, name: str, now: dt.datetime, executors=source_executors
+) -> Result:
+    name = name.strip()
+    if not name:
+        return Result.failure(ValidationFailed.on("name", "Give the source a name."))
+    return execute(
+        partial(executors.source_rename, source_id=source_id, owner_id=actor_id, name=name, now=now)
+    )
+
+
+def pause_source(
+    source_id: int,
+    *,
+    actor_id: int,
+    paused: bool,
+    now: dt.datetime,
+    executors=source_executors,
+) -> Result:
+    """Pause a source (`paused`) or resume it: a paused one is not pulled, on a
+    schedule or when asked, and deliveries to it are refused, not stored."""
+    return execute(
+        partial(
+            executors.source_pause, source_id=source_id, owner_id=actor_id, paused=paused, now=now
+        )
+    )
+
+
+def delete_source(
+    source_id: int,
+    *,
+    actor_id: int,
+    keep_measurements: bool,
+    now: dt.datetime,
+    executors=source_executors,
+) -> Result:
+    """Delete a source and its runs, keeping the measurements it brought or deleting
+    them with it."""
+    return execute(
+        partial(
+            executors.source_delete,
+            source_id=source_id,
+            owner_id=actor_id,
+            keep_measurements=keep_measurements,
+            now=now,
+        )
+    )
 
 
 def queue_due_syncs(
@@ -261,9 +417,11 @@ def follow_source(
     providers=provider_registry,
     executors=source_executors,
     metrics=metric_selectors,
+    selectors=source_selectors,
 ) -> Result:
     """A source to pull from (on a schedule, if `every_minutes`), checked with the
-    provider's settings model; its first pull is queued at once."""
+    provider's settings model; its first pull is queued at once. One that has the
+    name or the settings of a source the actor has already is refused."""
     try:
         checked = _checked_settings(
             provider_key,
@@ -273,6 +431,13 @@ def follow_source(
             actor_id=actor_id,
             providers=providers,
             metrics=metrics,
+        )
+        _refuse_duplicate(
+            actor_id,
+            provider_key,
+            name,
+            checked.model_dump(mode="json"),
+            selectors=selectors,
         )
     except ApplicationError as exc:
         return Result.failure(exc)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Max, Q, QuerySet
 
 from config.envelope import NotFound
+from measurements.models import Measurement
 
 from .contracts import AbandonedRun
 from .models import DataSource, RunStatus, SyncRun
@@ -32,8 +33,34 @@ def source_for_owner(*, source_id: int, owner_id: int) -> DataSource:
     return source
 
 
-def webhook_source(*, source_id: int) -> DataSource:
-    source = DataSource.objects.filter(id=source_id, provider="webhook", enabled=True).first()
+def sources_of_provider(*, owner_id: int, provider: str) -> list[DataSource]:
+    """The owner's sources of one provider (to tell a new one from one they have)."""
+    return list(DataSource.objects.filter(owner_id=owner_id, provider=provider))
+
+
+def same_source(
+    *, owner_id: int, provider: str, name: str, settings: dict | None = None
+) -> DataSource | None:
+    """The owner's source of `provider` named `name` (in any case), or else, when
+    `settings` are given, one with exactly those settings; None when there is none."""
+    sources = sources_of_provider(owner_id=owner_id, provider=provider)
+    folded = name.strip().casefold()
+    named = next((s for s in sources if s.name.strip().casefold() == folded), None)
+    if named is not None or settings is None:
+        return named
+    return next((s for s in sources if s.settings == settings), None)
+
+
+def measurements_brought(*, source_id: int, owner_id: int) -> int:
+    """How many of the owner's measurements the source brought (and still links)."""
+    return Measurement.objects.filter(metric__owner_id=owner_id, data_source_id=source_id).count()
+
+
+def webhook_source(*, source_id: int, providers: list[str]) -> DataSource:
+    """A source of one of the `providers` that are sent data, paused or not (a paused
+    one answers that it is paused, once the delivery's signature shows the sender
+    knows its secret)."""
+    source = DataSource.objects.filter(id=source_id, provider__in=providers).first()
     if source is None:
         raise NotFound("There is no such webhook.")
     return source

@@ -13,7 +13,7 @@ from .base import (
     Source,
     TransientError,
 )
-from .registry import all_providers, get, register
+from .registry import addable, all_providers, by_slug, get, register
 
 __all__ = [
     "PULLS",
@@ -26,7 +26,9 @@ __all__ = [
     "ProviderError",
     "Source",
     "TransientError",
+    "addable",
     "all_providers",
+    "by_slug",
     "get",
     "register",
 ]

@@ -83,6 +83,8 @@ from xml.parsers import expat
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..forms import AppleHealthForm
+from ..uploads import HEALTH_IMPORT
 from .apple_health_days import Tallies, Total, moment, number
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .common import upload_size
@@ -609,6 +611,20 @@ class AppleHealthExport(Provider):
     capabilities = Capability.FILE_IMPORT
     replays_imports = True
     settings_model = AppleHealthSettings
+    form_class = AppleHealthForm
+    slug = "apple-health"
+    upload_limit = HEALTH_IMPORT
+    add_order = 30
+    add_title = "Import an Apple Health export"
+    add_help = (
+        "Read as it streams, however large; records already imported from an older "
+        "export are not added twice. What is read: body weight as each weighing; steps, "
+        "distance and active energy as one value a day, from one device (an iPhone and a "
+        "Watch worn together are not added up); sleep as one value a night, the hours "
+        "asleep, dated on the morning you woke. Importing a newer export updates the "
+        "days and nights it adds to."
+    )
+    add_button = "Import"
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
         """Batches of up to `BATCH_SIZE` items, read as the file streams in. Progress

@@ -62,6 +62,9 @@ from config.envelope import FieldError, field_errors
 from measurements.contracts import IngestItem, MeasurementValues
 from measurements.units import UnitError, convert
 
+from ..forms import CsvUploadForm
+from ..uploads import CSV_IMPORT
+from ..wording import rejection_reason
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .common import known_time_zone, upload_size
 from .registry import register
@@ -505,6 +508,17 @@ class CsvFile(Provider):
     capabilities = Capability.FILE_IMPORT
     settings_model = CsvSettings
     replays_imports = True
+    form_class = CsvUploadForm
+    slug = "csv"
+    add_route = "sources:csv_upload"
+    upload_limit = CSV_IMPORT
+    add_order = 10
+    add_title = "Import a CSV file"
+    add_help = (
+        "Next you check which column is which and see the first rows as they will be "
+        "read. Importing the same file again adds nothing twice."
+    )
+    add_button = "Preview"
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
         """Batches of `BATCH_SIZE` items, read as the file streams in. Progress is
@@ -546,6 +560,8 @@ class PreviewRow:
     item: dict[str, Any] | None = None
     #: The value in the metric's unit, when the row would be taken.
     value: Decimal | None = None
+    #: The moment the row's time was read as (aware), when it could be read.
+    moment: dt.datetime | None = None
     #: Why the import would reject the row (empty: it would be taken).
     errors: list[FieldError] = field(default_factory=list)
 
@@ -598,12 +614,24 @@ def _check(
     return reading.value, []
 
 
+def _in_words(error: FieldError, item: dict[str, Any]) -> FieldError:
+    """The error as a sentence, quoting the row's own cell where that helps."""
+    said = rejection_reason(error.field, error.message, error.code, item.get(error.field))
+    return error.model_copy(update={"message": said})
+
+
 def preview(
-    upload: IO[bytes], settings: CsvSettings | None, metric_unit: str, rows: int = 10
+    upload: IO[bytes],
+    settings: CsvSettings | None,
+    metric_unit: str,
+    rows: int = 10,
+    *,
+    time_zone: str = "UTC",
 ) -> Preview:
     """The header, the suggested mapping, and the first `rows` rows with what the
     import would make of each (in `metric_unit`) or why it would reject it. Reads only
-    those rows, and no more than `PREVIEW_MAX_CHARS` of the file; a seekable upload is
+    those rows, and no more than `PREVIEW_MAX_CHARS` of the file; without `settings`,
+    the suggested columns are read with times in `time_zone`. A seekable upload is
     put back where it was, to be saved or parsed.
     An unreadable file, or a mapped column the header lacks, raises `PermanentError`."""
     start = _position(upload)
@@ -613,7 +641,7 @@ def preview(
             width = len(table.header)
             suggested = guess_columns(table.header)
             if settings is None and {"value_column", "time_column"} <= suggested.keys():
-                settings = CsvSettings(metric_id=0, **suggested)
+                settings = CsvSettings(metric_id=0, time_zone=time_zone, **suggested)
             converter = _Converter(settings, table.header, table.delimiter) if settings else None
             shown = []
             for line, row in itertools.islice(table.records(), rows):
@@ -623,8 +651,16 @@ def preview(
                     continue
                 item = converter.item(row)
                 value, errors = _check(item, converter.time_text(row), metric_unit)
+                moment = item["measured_at"] and dt.datetime.fromisoformat(item["measured_at"])
                 shown.append(
-                    PreviewRow(line=line, cells=cells, item=item, value=value, errors=errors)
+                    PreviewRow(
+                        line=line,
+                        cells=cells,
+                        item=item,
+                        value=value,
+                        moment=moment or None,
+                        errors=[_in_words(error, item) for error in errors],
+                    )
                 )
             return Preview(
                 columns=table.header,

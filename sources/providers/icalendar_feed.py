@@ -59,6 +59,7 @@ from dateutil.rrule import rruleset, rrulestr
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import outbound
+from ..forms import CalendarFeedForm
 from .base import (
     Batch,
     Capability,
@@ -455,6 +456,15 @@ class ICalendarFeed(Provider):
     label = "Calendar feed (iCalendar)"
     capabilities = Capability.FULL_PULL | Capability.INCREMENTAL_PULL
     settings_model = ICalendarSettings
+    form_class = CalendarFeedForm
+    slug = "feeds"
+    add_order = 40
+    add_title = "Follow a calendar feed"
+    add_help = (
+        "Count your gym sessions (or any events) from Google Calendar, Outlook or any "
+        "iCal address, per day."
+    )
+    add_button = "Follow"
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from measurements.contracts import json_integer
 
+from ..forms import WebhookForm
 from .base import Batch, Capability, PermanentError, Provider, Source
 from .registry import register
 
@@ -32,6 +33,16 @@ class SignedWebhook(Provider):
     label = "Signed webhook"
     capabilities = Capability.PUSH
     settings_model = WebhookSettings
+    form_class = WebhookForm
+    slug = "webhooks"
+    add_order = 20
+    add_title = "Receive a signed webhook"
+    add_help = "Another service sends measurements to an address of their own, signed."
+    add_button = "Make a webhook"
+    made_help = (
+        "Headers: X-Goaltrack-Timestamp (Unix seconds) and X-Goaltrack-Signature: "
+        'sha256=HMAC-SHA256(secret, "<timestamp>.<body>"), in hex.'
+    )
 
     def parse(self, source: Source, upload: IO[bytes]) -> Iterator[Batch]:
         try:

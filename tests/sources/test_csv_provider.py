@@ -531,8 +531,9 @@ def test_a_preview_shows_why_rows_would_be_rejected():
     with (FILES / "bad_rows.csv").open("rb") as upload:
         shown = preview(upload, settings(**fields), "kg", rows=20)
     errors = [[(e.field, e.message) for e in row.errors] for row in shown.rows]
-    assert errors[0] == [("value", "Input should be a finite number")]
-    assert errors[1] == [("value", "Input should be a valid decimal")]
+    # In words, quoting the cell: never pydantic's own text.
+    assert errors[0] == [("value", "The value “NaN” is not a number.")]
+    assert errors[1] == [("value", "The value “heavy” is not a number.")]
     assert errors[2] == [
         (
             "measured_at",
@@ -542,6 +543,7 @@ def test_a_preview_shows_why_rows_would_be_rejected():
     ]
     assert errors[4][0][1].startswith("“1712345678” is not a time we can read")
     assert errors[5] == [("measured_at", "There is no time in this row.")]
+    assert errors[6] == [("value", "The row has no value.")]
     assert errors[7] == [("measured_at", "Times before 1900 are not taken; check the year.")]
     assert errors[8] == [] and shown.rows[8].value == Decimal("81.0")
     assert [row.line for row in shown.rows] == list(range(2, 11))

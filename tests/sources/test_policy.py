@@ -26,7 +26,14 @@ from config.envelope import (
 from config.request_context import Phase
 from measurements.contracts import IngestCounts, MetricData
 from sources.contracts import BatchWritten, RunContext, SourceBusy
-from sources.engine import BUSY_MESSAGE, Dependencies, RetryPolicy, choose_mode, sync
+from sources.engine import (
+    BUSY_MESSAGE,
+    UNKNOWN_PROVIDER,
+    Dependencies,
+    RetryPolicy,
+    choose_mode,
+    sync,
+)
 from sources.providers import (
     Batch,
     Capability,
@@ -432,7 +439,7 @@ def test_unknown_provider_fails_the_run():
 
     done = run(FakeProvider(PULLS), executors)
 
-    assert executors.calls == [("start", RUN), ("fail", "No provider “gone”.")]
+    assert executors.calls == [("start", RUN), ("fail", UNKNOWN_PROVIDER)]
     assert done.result.error.code == ErrorCode.BAD_REQUEST
 
 

@@ -139,7 +139,7 @@ def test_each_source_reads_as_its_provider_says_and_only_pullable_ones_sync(
 
     page = signed_in.get("/sources/").content.decode()
     rows = {
-        name: page.split(f"<span>{name}</span>")[1].split("</li>")[0]
+        name: page.split(f'<strong class="source-name">{name}</strong>')[1].split("</li>")[0]
         for name in ("Gym", "Scale", "Old export")
     }
     assert "Calendar feed (iCalendar)" in rows["Gym"] and "Sync now" in rows["Gym"]

@@ -28,7 +28,7 @@ from .contracts import (
     Rejection,
     UpdateMetric,
 )
-from .units import Reading, UnitError, convert
+from .units import Reading, UnitError, convert, refuse_negative
 
 
 class KnownMetric(Protocol):
@@ -200,9 +200,11 @@ def _checked_items(
 
 def _reading(item: IngestItem, metric_unit: str) -> Reading:
     """The item's value in its metric's unit. In that unit already (the usual case),
-    the value stands as validated; another unit converts through pint."""
+    the value stands as validated (below zero only where the metric allows it);
+    another unit converts through pint."""
     unit = item.unit.strip()
     if not unit or unit.casefold() == metric_unit.strip().casefold():
+        refuse_negative(item.value, metric_unit)
         return Reading(value=item.value)
     return convert(item.value, item.unit, metric_unit)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import TupleLessThan
 
 from audit.models import Action, AuditEntry
@@ -23,6 +23,26 @@ def metric_for_owner(*, metric_id: int, owner_id: int) -> Metric:
     metric = Metric.objects.filter(id=metric_id, owner_id=owner_id).first()
     if metric is None:
         raise NotFound("There is no such metric.")
+    return metric
+
+
+#: How many of a metric's latest values a typed one is weighed against.
+RECENT_VALUES = 5
+
+
+def metric_for_entry(*, metric_id: int, owner_id: int) -> Metric:
+    """`metric_for_owner`, with `recent_values`: its latest `RECENT_VALUES` values,
+    newest first, read in the same statement (one small subquery each on the
+    (metric, measured_at, id) index), for judging whether a typed value is a slip."""
+    latest = Measurement.objects.filter(metric_id=OuterRef("pk")).order_by("-measured_at", "-id")
+    slots = {
+        f"recent_{n}": Subquery(latest.values("value")[n : n + 1]) for n in range(RECENT_VALUES)
+    }
+    metric = Metric.objects.filter(id=metric_id, owner_id=owner_id).annotate(**slots).first()
+    if metric is None:
+        raise NotFound("There is no such metric.")
+    found = (getattr(metric, name) for name in slots)
+    metric.recent_values = [value for value in found if value is not None]
     return metric
 
 

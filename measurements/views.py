@@ -1,12 +1,13 @@
 """Metric pages and measurement entry."""
 
+import re
 from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
@@ -18,7 +19,7 @@ from config.numbers import plain, quantity
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
-from . import dependents, selectors
+from . import dependents, plausible, selectors
 from .chart import metric_chart
 from .contracts import (
     CreateMetric,
@@ -37,6 +38,7 @@ from .orchestrators import (
     record_measurement,
     undelete_measurement,
 )
+from .units import Reading
 
 UNDO_REGION = "#undo-region"
 HISTORY_PARAMS = ("start", "end", "after")
@@ -47,7 +49,7 @@ def _owned_metric(request, metric_id: int):
     return selectors.metric_for_owner(metric_id=metric_id, owner_id=request.user.id)
 
 
-def recorded_words(data: MeasurementData, unit: str, places: int | None = None) -> str:
+def recorded_words(data: MeasurementData | Reading, unit: str, places: int | None = None) -> str:
     """ "81.4 kg", "1 workout", or "180 lb (81.6 kg)" for a value typed in another unit:
     the stored value at the metric's display `places`, the typed one as typed."""
     stored = quantity(data.value, unit, places)
@@ -56,16 +58,22 @@ def recorded_words(data: MeasurementData, unit: str, places: int | None = None) 
     return f"{plain(data.original_value)} {data.original_unit} ({stored})"
 
 
-def _confirmation(data: MeasurementData, unit: str, places: int | None = None) -> str:
-    """What was recorded, and the goals over its metric it falls outside of: "5 km;
-    “Run 100 km in December” starts on 1 Dec"."""
+def _confirmation(
+    data: MeasurementData, unit: str, places: int | None = None, *, when: str | None = None
+) -> str:
+    """What was recorded (and `when`, for a time the person chose), and the goals over
+    its metric it falls outside of: "5 km for yesterday at 07:30; “Run 100 km in
+    December” starts on 1 Dec"."""
     moment = dependents.Moment(
         metric_id=data.metric_id,
         measured_at=data.measured_at,
         zone=timezone.get_current_timezone(),
         now=timezone.now(),
     )
-    return "; ".join([recorded_words(data, unit, places), *dependents.window_notes(moment)])
+    words = recorded_words(data, unit, places)
+    if when:
+        words = f"{words} for {when}"
+    return "; ".join([words, *dependents.window_notes(moment)])
 
 
 def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
@@ -135,14 +143,56 @@ def metric_detail(request, metric_id: int, fragment: str | None = None):
     return render(request, f"{template}#{fragment}" if fragment else template, context)
 
 
+#: What an including page may pass as `entry_key` to tell its quick entries of one
+#: metric apart (a goal's id on the dashboard): it goes into element ids.
+ENTRY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
+
+
+def _entry_key(request) -> str:
+    key = request.POST.get("entry_key", "")
+    return key if ENTRY_KEY.match(key) else ""
+
+
+def _when_words(moment) -> str:
+    """ "yesterday at 07:30", "Thu 26 Nov at 07:30": a moment the person chose."""
+    local = timezone.localtime(moment)
+    today = timezone.localdate()
+    named = {0: "today", 1: "yesterday"}.get((today - local.date()).days)
+    if named is None:
+        named = dateformat.format(local, "D j M" if local.year == today.year else "D j M Y")
+    return f"{named} at {local:%H:%M}"
+
+
+def _asks_first(form: QuickEntryForm, metric) -> bool:
+    """A value far from the metric's recent ones waits until the person confirms it:
+    the form's `warning` asks. The recent values came with the metric (no query)."""
+    if form.is_confirmed:
+        return False
+    reading = form.cleaned_data["value"]
+    found = plausible.jump(reading.value, metric.recent_values, metric.unit)
+    if found is None:
+        return False
+    places = metric.places
+    around = quantity(found.typical, metric.unit, places)
+    direction = "more" if found.more else "less"
+    typed = recorded_words(reading, metric.unit, places)
+    form.warning = (
+        f"That is much {direction} than your recent values (around {around}). "
+        f"Record {typed} anyway?"
+    )
+    return True
+
+
 @require_POST
 def measurement_record(request, metric_id: int):
     """Quick entry. An HTMX request gets a fresh form back (or the form with its
-    errors) and events for the metric and everything built on it."""
-    metric = _owned_metric(request, metric_id)
-    form = QuickEntryForm(request.POST, metric_unit=metric.unit)
+    errors, or with the question an implausible value raises) and events for the
+    metric and everything built on it."""
+    set_phase(Phase.AUTHORIZE)
+    metric = selectors.metric_for_entry(metric_id=metric_id, owner_id=request.user.id)
+    form = QuickEntryForm(request.POST, metric_unit=metric.unit, now=timezone.now())
     result = None
-    if form.is_valid():
+    if form.is_valid() and not _asks_first(form, metric):
         try:
             reading = form.cleaned_data["value"]
             command = RecordMeasurement(
@@ -166,18 +216,21 @@ def measurement_record(request, metric_id: int):
     recorded = result is not None and result.ok
     # The value may have set the metric's places; the write says how they stand now.
     places = result.data.places if recorded and result.data.places is not None else metric.places
+    confirmation = None
+    if recorded:
+        when = _when_words(result.data.measured_at) if form.is_timed else None
+        confirmation = _confirmation(result.data, metric.unit, places, when=when)
     if not request.htmx:
         if recorded:
-            messages.success(
-                request, f"Recorded {_confirmation(result.data, metric.unit, places)}."
-            )
+            messages.success(request, f"Recorded {confirmation}.")
             return redirect(safe_next(request, fallback=metric.get_absolute_url()))
         return render(request, "measurements/metric_detail.html", _metric_context(metric, form))
     context = {
         "metric": metric,
         "entry_form": QuickEntryForm() if recorded else form,
-        "recorded": _confirmation(result.data, metric.unit, places) if recorded else None,
+        "recorded": confirmation,
         "next": safe_next(request, fallback=""),
+        "entry_key": _entry_key(request),
     }
     response = render(request, "measurements/quick_entry.html#quick-entry", context)
     return trigger_revalidation(response, result.affected) if recorded else response

@@ -83,7 +83,9 @@ def test_a_backdated_value_before_a_goal_that_has_started_says_started(signed_in
     total_goal(running, "This month", start, start + dt.timedelta(days=30))
     before = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(8))
     body = record(signed_in, running, measured_at=before.isoformat(timespec="minutes"))
-    assert f"Recorded 5 km; “This month” started on {day_words(start)}." in body.content.decode()
+    when = dateformat.format(before, "D j M" if before.year == today().year else "D j M Y")
+    expected = f"Recorded 5 km for {when} at 08:00; “This month” started on {day_words(start)}."
+    assert expected in body.content.decode()
 
 
 def test_a_value_inside_every_window_says_nothing_more(signed_in, running, user):

@@ -31,7 +31,7 @@ HOSTILE = [
 
 @pytest.fixture
 def metric(user):
-    return MetricFactory(owner=user, name="Balance", unit="kg")
+    return MetricFactory(owner=user, name="Balance", unit="EUR")
 
 
 @pytest.fixture

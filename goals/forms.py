@@ -1,8 +1,16 @@
-"""The goal form: common fields plus the fields the chosen kind uses."""
+"""The goal form: common fields plus the fields the chosen kind uses.
+
+Every error comes back in one round: the form asks the chosen kind for its rules as
+well as checking each field, so a person never fixes one thing only to be told of the
+next. The focus goes to the first field that needs another look."""
+
+from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
+from pydantic import ValidationError
 
+from config.forms import apply_validation_error
 from measurements.selectors import metrics_for_owner
 
 from . import kinds
@@ -12,6 +20,19 @@ from .kinds.base import COMMON_FIELDS
 
 NUMBER = {"step": "any", "inputmode": "decimal"}
 DATE = {"type": "date"}
+
+#: Where the kind's own fields sit among the others, as the form shows them.
+SHOWN_BEFORE_KIND = ("title", "kind")
+SHOWN_AFTER_KIND = ("metric", "new_metric_name", "new_metric_unit", "start_date", "aggregation")
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of the error summary: a field's label and error, linking to it."""
+
+    field_id: str
+    label: str
+    message: str
 
 
 class GoalForm(forms.Form):
@@ -68,7 +89,6 @@ class GoalForm(forms.Form):
     def __init__(self, *args, owner_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = metrics_for_owner(owner_id=owner_id)
-        self.fields["title"].widget.attrs["autofocus"] = True
 
     @property
     def chosen_kind(self) -> kinds.GoalKind:
@@ -80,26 +100,80 @@ class GoalForm(forms.Form):
         wanted = set(self.chosen_kind.fields)
         return [self[name] for name in self.fields if name in wanted]
 
+    def shown_names(self) -> list[str]:
+        """The field names in the order the form shows them."""
+        kind_names = [bound.name for bound in self.kind_fields()]
+        return [*SHOWN_BEFORE_KIND, *kind_names, *SHOWN_AFTER_KIND]
+
+    def first_invalid(self) -> str | None:
+        return next((name for name in self.shown_names() if name in self.errors), None)
+
+    def error_summary(self) -> list[ErrorItem]:
+        """Every error, the form's own first, then the fields' in the order shown."""
+        items = [ErrorItem("", "", message) for message in self.non_field_errors()]
+        for name in self.shown_names():
+            for message in self.errors.get(name, ()):
+                bound = self[name]
+                items.append(ErrorItem(bound.auto_id, str(bound.label), message))
+        return items
+
+    def focus(self, fallback: str = "title") -> str:
+        """Put the focus (`autofocus`) on the first field with an error, else on
+        `fallback`; the name chosen is returned."""
+        name = self.first_invalid() or fallback
+        self.fields[name].widget.attrs["autofocus"] = True
+        return name
+
+    def first_to_fill(self) -> str:
+        """The first field the chosen kind needs that has no value yet (where a goal
+        started from a template asks for the person's own numbers), else the title."""
+        for name in self.chosen_kind.required:
+            if self.initial.get(name) in (None, ""):
+                return name
+        return "title"
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("metric") is None:
             for name in ("new_metric_name", "new_metric_unit"):
                 if not (cleaned.get(name) or "").strip() and name not in self.errors:
                     self.add_error(name, "Name the new metric and its unit, or choose one.")
+        self._check_kind(cleaned)
         return cleaned
 
-    def goal_fields(self) -> GoalFields:
-        data = self.cleaned_data
+    def _check_kind(self, cleaned: dict) -> None:
+        """The chosen kind's rules, in the same round as the fields' own checks: the
+        fields it requires, and the rules between the fields that have a value (a
+        kind's rules pass over a field left empty, or one already in error). The
+        orchestrator checks the same rules again for every other channel."""
+        kind = self.chosen_kind
+        for name in kind.required:
+            if cleaned.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, "This field is required.")
+        if self.errors.keys() & {"kind", "start_date", "aggregation"}:
+            return
+        try:
+            # A missing title is already reported; the kind's rules do not read it.
+            fields = self._fields_from(cleaned, title=cleaned.get("title") or "-")
+        except ValidationError as exc:
+            apply_validation_error(self, exc)
+            return
+        for error in kind.validate(fields):
+            name = error.field if error.field in self.fields else None
+            if name is None or name not in self.errors:
+                self.add_error(name, error.message)
+
+    def _fields_from(self, data: dict, *, title: str) -> GoalFields:
         kind = self.chosen_kind
         used = {name: data.get(name) for name in kind.fields}
         used = {name: None if value in ("", None) else value for name, value in used.items()}
         if used.get("required_share", 0) is None:
             del used["required_share"]
-        return GoalFields(
-            **{name: data[name] for name in COMMON_FIELDS},
-            kind=kind.key,
-            **used,
-        )
+        common = {name: data[name] for name in COMMON_FIELDS if name != "title"}
+        return GoalFields(title=title, **common, kind=kind.key, **used)
+
+    def goal_fields(self) -> GoalFields:
+        return self._fields_from(self.cleaned_data, title=self.cleaned_data["title"])
 
     def metric_choice(self) -> tuple[int | None, NewMetric | None]:
         metric = self.cleaned_data.get("metric")
@@ -112,11 +186,15 @@ class GoalForm(forms.Form):
 
 
 def initial_for_new_goal(kind_key: str | None, zone) -> dict:
+    """A blank goal of the kind asked for: it starts today, and where the kind has
+    periods they are weeks, to be met at least."""
     kind = kinds.get(kind_key or "") or kinds.all_kinds()[0]
     return {
         "kind": kind.key,
         "start_date": timezone.localdate(timezone=zone),
         "aggregation": kind.default_aggregation,
+        "period": "week",
+        "comparison": "at_least",
         "period_aggregation": "mean",
         "required_share": 100,
     }

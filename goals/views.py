@@ -2,11 +2,15 @@
 orchestrator, and turn the envelope into a response: the fragment for an HTMX request,
 a redirect with a message otherwise, and `HX-Trigger` events for what changed."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from pydantic import ValidationError
 
 from accounts.selectors import preferences_for
@@ -14,9 +18,11 @@ from config.envelope import NotFound
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
+from config.notices import Notice, notice_response
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 from measurements.export import FORMATS, export_response, export_rows
+from measurements.selectors import metrics_for_owner
 
 from . import selectors
 from .chart import chart_range
@@ -33,8 +39,7 @@ from .orchestrators import (
     restore_goal,
     undelete_goal,
 )
-
-UNDO_REGION = "#undo-region"
+from .presets import PRESETS, preset_initial
 
 
 def _owned_goal(request, goal_id: int):
@@ -42,9 +47,34 @@ def _owned_goal(request, goal_id: int):
     return selectors.goal_for_owner(goal_id=goal_id, owner_id=request.user.id)
 
 
+def _deleted_notice(goal) -> Notice:
+    """What a delete says: the goal's name and its Undo."""
+    return Notice(
+        text=f"“{goal.title}” was deleted.",
+        undo_url=reverse("goals:undelete", args=[goal.id]),
+        undo_label=f"Undo deleting “{goal.title}”",
+    )
+
+
+def _undo_offer(request) -> dict:
+    """After a delete without JavaScript, the dashboard offers its Undo (`?undo=<id>`)
+    while the goal can still come back."""
+    try:
+        goal = selectors.deleted_goal_for_owner(
+            goal_id=int(request.GET["undo"]),
+            owner_id=request.user.id,
+            since=timezone.now() - UNDO_WINDOW,
+        )
+    except (KeyError, ValueError, NotFound):
+        return {}
+    return {"notice": _deleted_notice(goal)}
+
+
 @require_GET
 def dashboard(request, fragment: str | None = None):
     context = dashboard_context(request.user, now=timezone.now())
+    if fragment is None:
+        context |= _undo_offer(request)
     set_phase(Phase.RENDER)
     template = f"goals/dashboard.html#{fragment}" if fragment else "goals/dashboard.html"
     return render(request, template, context)
@@ -52,8 +82,11 @@ def dashboard(request, fragment: str | None = None):
 
 @require_GET
 def goal_card(request, goal_id: int):
+    """A card's body; `?focus=rename` puts the focus back on its Rename button (where
+    an inline rename that was cancelled began)."""
     goal = _owned_goal(request, goal_id)
     context = goal_card_context(request.user, goal, now=timezone.now())
+    context["focus_rename"] = request.GET.get("focus") == "rename"
     set_phase(Phase.RENDER)
     return render(request, "goals/dashboard.html#goal-card-body", context)
 
@@ -83,12 +116,18 @@ def goal_export(request, goal_id: int, fmt: str):
     return export_response(fmt, name=goal.title, header=header, rows=rows)
 
 
-def _render_form(request, form: GoalForm, goal=None):
+def _render_form(request, form: GoalForm, goal=None, focus: str = "title"):
     set_phase(Phase.RENDER)
-    context = {"form": form, "goal": goal}
-    if request.htmx and request.htmx.target == "kind-fields":
+    context = {"form": form, "goal": goal, "focused": form.focus(fallback=focus)}
+    if _switching_kind(request):
+        context["kind_switched"] = goal is None
         return render(request, "goals/goal_form.html#kind-fields", context)
     return render(request, "goals/goal_form.html", context)
+
+
+def _switching_kind(request) -> bool:
+    """The kind select asks for the fields of the kind chosen (HTMX)."""
+    return bool(request.htmx) and request.htmx.target == "kind-fields"
 
 
 def _parse(form: GoalForm, command_class, **extra):
@@ -107,11 +146,31 @@ def _parse(form: GoalForm, command_class, **extra):
 
 @require_http_methods(["GET", "POST"])
 def goal_create(request):
+    """GET without a query is the start screen (templates, or a blank form);
+    `?template=<key>` is the form filled from that template, and any other query the
+    form with what it carries (the kind chosen, fields typed so far)."""
     owner_id = request.user.id
     if request.method == "GET":
+        if not request.GET:
+            set_phase(Phase.RENDER)
+            return render(request, "goals/goal_start.html", {"presets": PRESETS.values()})
         zone = preferences_for(request.user).zone
-        initial = {**initial_for_new_goal(request.GET.get("kind"), zone), **request.GET.dict()}
-        return _render_form(request, GoalForm(initial=initial, owner_id=owner_id))
+        preset = PRESETS.get(request.GET.get("template", ""))
+        if preset is not None:
+            start = preset_initial(
+                preset,
+                today=timezone.localdate(timezone=zone),
+                metrics=metrics_for_owner(owner_id=owner_id),
+            )
+        else:
+            start = initial_for_new_goal(request.GET.get("kind"), zone)
+        asked = {key: value for key, value in request.GET.items() if key != "template"}
+        if "kind" in asked:
+            # A kind chosen on the form brings its own daily aggregation.
+            asked.pop("aggregation", None)
+        form = GoalForm(initial={**start, **asked}, owner_id=owner_id)
+        focus = form.first_to_fill() if preset is not None else "title"
+        return _render_form(request, form, focus=focus)
 
     form = GoalForm(request.POST, owner_id=owner_id)
     command = _parse(form, CreateGoal)
@@ -199,12 +258,12 @@ def goal_title(request, goal_id: int):
         response = _render_title_form(request, goal, form)
         if request.htmx:
             # The form asked for the card body; an error keeps the form in place.
-            response["HX-Retarget"] = "this"
-            response["HX-Reswap"] = "outerHTML"
+            reswap(retarget(response, "this"), "outerHTML")
         return response
     if request.htmx:
         goal = _owned_goal(request, goal_id)
         context = goal_card_context(request.user, goal, now=timezone.now())
+        context["focus_rename"] = True
         set_phase(Phase.RENDER)
         response = render(request, "goals/dashboard.html#goal-card-body", context)
         return trigger_revalidation(response, result.affected)
@@ -229,24 +288,16 @@ def goal_delete(request, goal_id: int):
     set_phase(Phase.RENDER)
     if not result.ok:
         return error_response(request, result.error)
+    next_url = safe_next(request)
+    if request.htmx and not next_url:
+        return notice_response(request, _deleted_notice(result.data), result.affected)
+    # Without JavaScript, or deleted from its own page (which is gone): the page
+    # landed on offers the Undo (the dashboard reads `?undo=<id>`).
+    landing = next_url or reverse("goals:dashboard")
+    landing += ("&" if "?" in landing else "?") + urlencode({"undo": result.data.id})
     if request.htmx:
-        next_url = safe_next(request)
-        if next_url:
-            # Deleted from its own page: that page is gone, so go where asked.
-            messages.success(request, f"“{result.data.title}” was deleted.")
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = next_url
-            return response
-        response = render(request, "goals/dashboard.html#undo-notice", {"deleted": result.data})
-        response["HX-Retarget"] = UNDO_REGION
-        response["HX-Reswap"] = "innerHTML"
-        return trigger_revalidation(response, result.affected)
-    messages.success(
-        request,
-        f"“{result.data.title}” was deleted. You can undo this under “Recently deleted” "
-        f"for {_undo_minutes()} minutes.",
-    )
-    return redirect("goals:dashboard")
+        return HttpResponseClientRedirect(landing)
+    return redirect(landing)
 
 
 def _undo_minutes() -> int:
@@ -260,9 +311,7 @@ def goal_undelete(request, goal_id: int):
     if not result.ok:
         return error_response(request, result.error)
     if request.htmx:
-        response = render(request, "goals/dashboard.html#undo-notice", {"restored": result.data})
-        response["HX-Retarget"] = UNDO_REGION
-        response["HX-Reswap"] = "innerHTML"
-        return trigger_revalidation(response, result.affected)
+        back = Notice(text=f"“{result.data.title}” is back on your dashboard.")
+        return notice_response(request, back, result.affected)
     messages.success(request, f"“{result.data.title}” is back on your dashboard.")
     return redirect("goals:dashboard")

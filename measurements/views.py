@@ -5,8 +5,8 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
@@ -15,6 +15,7 @@ from config.envelope import FieldError, NotFound, ValidationFailed
 from config.errors import error_response
 from config.forms import apply_error, apply_validation_error
 from config.navigation import safe_next
+from config.notices import Notice, notice_response
 from config.numbers import plain, quantity
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
@@ -40,7 +41,6 @@ from .orchestrators import (
 )
 from .units import Reading
 
-UNDO_REGION = "#undo-region"
 HISTORY_PARAMS = ("start", "end", "after")
 
 
@@ -131,7 +131,16 @@ def _undo_offer(request, metric) -> dict:
         return {}
     if deleted.metric_id != metric.id:
         return {}
-    return {"deleted_id": deleted.id, "words": deleted.summary}
+    return {"notice": _deleted_notice(deleted.id, deleted.summary)}
+
+
+def _deleted_notice(measurement_id: int, words: str) -> Notice:
+    """What a delete says, with its Undo (in #undo-region, as every notice)."""
+    return Notice(
+        text=f"Deleted {words}.",
+        undo_url=reverse("measurements:undelete", args=[measurement_id]),
+        undo_label=f"Undo deleting {words}",
+    )
 
 
 @require_GET
@@ -310,13 +319,6 @@ def _metric_and_words(request, data: MeasurementData):
     return metric, recorded_words(data, metric.unit, metric.places)
 
 
-def _undo_notice(request, context: dict, affected: list[str]) -> HttpResponse:
-    response = render(request, "measurements/metric_detail.html#undo-notice", context)
-    response["HX-Retarget"] = UNDO_REGION
-    response["HX-Reswap"] = "innerHTML"
-    return trigger_revalidation(response, affected)
-
-
 @require_POST
 def measurement_delete(request, measurement_id: int):
     """Delete at once (no confirmation): Undo is offered for `UNDO_WINDOW`."""
@@ -330,9 +332,7 @@ def measurement_delete(request, measurement_id: int):
         return error_response(request, result.error)
     metric, words = _metric_and_words(request, result.data)
     if request.htmx:
-        return _undo_notice(
-            request, {"deleted_id": measurement_id, "words": words}, result.affected
-        )
+        return notice_response(request, _deleted_notice(measurement_id, words), result.affected)
     return redirect(f"{metric.get_absolute_url()}?{urlencode({'undo': measurement_id})}")
 
 
@@ -348,7 +348,7 @@ def measurement_undelete(request, measurement_id: int):
         return error_response(request, result.error)
     metric, words = _metric_and_words(request, result.data)
     if request.htmx:
-        return _undo_notice(request, {"restored": words}, result.affected)
+        return notice_response(request, Notice(text=f"Restored {words}."), result.affected)
     messages.success(request, f"Restored {words}.")
     return redirect(metric)
 

@@ -22,6 +22,9 @@ def sign_up(page: Page, base: str, username: str) -> None:
     page.get_by_label("Time zone").select_option("Europe/Berlin")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="New goal")).to_be_visible()
+    # The start screen offers templates; these flows fill in the blank form.
+    page.get_by_role("link", name="Start from a blank form").click()
+    expect(page.get_by_label("Kind")).to_be_visible()
     # htmx readies the form's controls once the page has loaded; a person is slower.
     page.wait_for_load_state()
 

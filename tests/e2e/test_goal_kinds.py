@@ -23,7 +23,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 def new_goal(page: Page, base: str, kind: str, title: str, fields: dict[str, str]) -> None:
     """Fill the form as a person would: the kind first (its fields swap in), then the
     rest, with a new metric."""
-    page.goto(f"{base}/goals/new/")
+    page.goto(f"{base}/goals/new/?blank=1")
     page.get_by_label("Kind").select_option(kind)
     expect(page.locator("#kind-fields legend")).to_have_text(KIND_LEGENDS[kind])
     page.get_by_label("Title").fill(title)

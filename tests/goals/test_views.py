@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -209,16 +210,40 @@ def htmx(**extra):
 
 
 @pytest.mark.django_db
-def test_the_card_title_opens_the_rename_form_with_htmx_and_the_page_without(signed_in, user):
+def test_the_card_title_opens_the_goal_and_rename_is_its_own_control(signed_in, user):
     goal = GoalFactory(metric__owner=user, title="Read 20 books")
     body = signed_in.get(reverse("goals:dashboard")).content.decode()
     title_url = reverse("goals:title", args=[goal.id])
-    assert f'href="{reverse("goals:detail", args=[goal.id])}"' in body
-    assert f'hx-get="{title_url}"' in body
+    detail_url = reverse("goals:detail", args=[goal.id])
+    # The title is a plain link to the goal.
+    heading = re.search(rf'<h2 id="goal-{goal.id}-title".*?</h2>', body, re.S).group(0)
+    assert f'<a href="{detail_url}">Read 20 books</a>' in heading
+    assert "hx-" not in heading
+    # Rename: the inline form with HTMX, the edit page without.
+    rename = re.search(r'<form class="rename-control".*?</form>', body, re.S).group(0)
+    assert f'action="{reverse("goals:edit", args=[goal.id])}"' in rename
+    assert 'method="get"' in rename
+    assert f'hx-get="{title_url}" hx-target="#goal-{goal.id}-heading"' in rename
+    assert 'aria-label="Rename “Read 20 books”"' in rename and ">Rename</button>" in rename
     form = signed_in.get(title_url, headers=htmx()).content.decode()
     assert form.lstrip().startswith(f'<form id="goal-{goal.id}-rename"')
     assert 'value="Read 20 books"' in form and "Cancel" in form
+    # Escape (js/inline-edit.js) clicks Cancel, which brings the focus back to Rename.
+    assert "data-escape-cancels" in form
+    cancel = re.search(r"<button[^>]*data-cancel[^>]*>", form).group(0)
+    assert f'hx-get="{reverse("goals:card", args=[goal.id])}?focus=rename"' in cancel
     assert "<html" not in form
+
+
+@pytest.mark.django_db
+def test_a_card_asked_to_focus_rename_autofocuses_the_rename_button(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    card_url = reverse("goals:card", args=[goal.id])
+    plain = signed_in.get(card_url, headers=htmx()).content.decode()
+    assert "autofocus" not in plain
+    focused = signed_in.get(card_url, {"focus": "rename"}, headers=htmx()).content.decode()
+    button = re.search(rf'<button[^>]*id="goal-{goal.id}-rename-button"[^>]*>', focused)
+    assert "autofocus" in button.group(0)
 
 
 @pytest.mark.django_db
@@ -232,6 +257,7 @@ def test_rename_with_htmx_answers_the_card_body_and_only_the_goals_event(signed_
     assert events(response) == {f"goal-{goal.id}-changed"}
     assert body.lstrip().startswith('<div class="goal-card-body"')
     assert "Read 25 books" in body
+    assert re.search(r"<button[^>]*rename-button[^>]*autofocus", body)
     goal.refresh_from_db()
     assert goal.title == "Read 25 books"
 
@@ -288,8 +314,10 @@ def test_delete_with_htmx_shows_undo_and_sends_the_exact_events(signed_in, user)
         "goals-summary-changed",
     }
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#undo-region", "innerHTML")
+    assert body.lstrip().startswith('<div class="page-notice')
     assert "“Read 20 books” was deleted." in body
     assert f'action="{reverse("goals:undelete", args=[goal.id])}"' in body
+    assert re.search(r'<button[^>]*aria-label="Undo deleting “Read 20 books”"[^>]*autofocus', body)
     goal.refresh_from_db()
     assert goal.deleted_at is not None
     assert signed_in.get(reverse("goals:card", args=[goal.id])).status_code == 404
@@ -303,11 +331,12 @@ def test_delete_from_the_goal_page_with_htmx_goes_to_the_dashboard(signed_in, us
     response = signed_in.post(
         reverse("goals:delete", args=[goal.id]), {"next": "/"}, headers=htmx()
     )
-    assert response.status_code == 204
-    assert response["HX-Redirect"] == "/"
-    dashboard = signed_in.get("/").content.decode()
-    assert "“Read 20 books” was deleted." in dashboard
-    assert 'id="recently-deleted"' in dashboard and ">Undo<" in dashboard
+    assert response["HX-Redirect"] == f"/?undo={goal.id}"
+    dashboard = signed_in.get(response["HX-Redirect"]).content.decode()
+    region = re.search(r'<div id="undo-region".*?</form>', dashboard, re.S).group(0)
+    assert "“Read 20 books” was deleted." in region
+    assert f'action="{reverse("goals:undelete", args=[goal.id])}"' in region
+    assert 'id="recently-deleted"' in dashboard
 
 
 @pytest.mark.django_db
@@ -331,7 +360,7 @@ def test_delete_and_undo_without_javascript(signed_in, user):
     goal = GoalFactory(metric__owner=user, title="Read 20 books")
     response = signed_in.post(reverse("goals:delete", args=[goal.id]), follow=True)
     body = response.content.decode()
-    assert response.redirect_chain == [(reverse("goals:dashboard"), 302)]
+    assert response.redirect_chain == [(f"{reverse('goals:dashboard')}?undo={goal.id}", 302)]
     assert "“Read 20 books” was deleted." in body
     assert 'id="recently-deleted"' in body
     assert f'action="{reverse("goals:undelete", args=[goal.id])}"' in body
@@ -339,6 +368,8 @@ def test_delete_and_undo_without_javascript(signed_in, user):
     response = signed_in.post(reverse("goals:undelete", args=[goal.id]), follow=True)
     body = response.content.decode()
     assert "“Read 20 books” is back on your dashboard." in body
+    # The "is back" notice replaces the "was deleted" one: never both.
+    assert "was deleted" not in body
     assert 'class="goal-card"' in body
 
 
@@ -398,3 +429,78 @@ def test_a_share_out_of_range_is_explained(signed_in):
     assert response.status_code == 200
     assert "greater than or equal to 1" in response.content.decode()
     assert not Goal.objects.exists()
+
+
+def _notices(body: str) -> list[str]:
+    """The words of each notice in #undo-region, in order."""
+    region = re.search(r'<div id="undo-region"[^>]*>(.*?)\n    </div>', body, re.S).group(1)
+    return re.findall(r'<p class="page-notice-text">(.*?)</p>', region)
+
+
+@pytest.mark.django_db
+def test_the_undo_offer_is_one_notice_in_the_notice_region_and_only_while_undoable(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    signed_in.post(reverse("goals:delete", args=[goal.id]))
+    body = signed_in.get("/", {"undo": goal.id}).content.decode()
+    assert _notices(body) == ["“Read 20 books” was deleted."]
+    # Someone else's goal, a goal not deleted, or nonsense: no notice.
+    other = GoalFactory(title="Not yours")
+    other.deleted_at = timezone.now()
+    other.save()
+    kept = GoalFactory(metric__owner=user, title="Kept")
+    for undo in (other.id, kept.id, "x"):
+        assert _notices(signed_in.get("/", {"undo": undo}).content.decode()) == []
+    Goal.objects.filter(id=goal.id).update(deleted_at=timezone.now() - dt.timedelta(minutes=11))
+    assert _notices(signed_in.get("/", {"undo": goal.id}).content.decode()) == []
+
+
+@pytest.mark.django_db
+def test_messages_and_notices_share_one_region_and_one_shape(signed_in, user):
+    goal = GoalFactory(metric__owner=user, title="Read 20 books")
+    body = signed_in.post(reverse("goals:archive", args=[goal.id]), follow=True).content.decode()
+    assert _notices(body) == ["“Read 20 books” is archived."]
+    assert 'class="messages"' not in body
+    # Dismiss is there for the script to show; the notices script comes with every page.
+    assert "data-dismiss-notice hidden" in body
+    assert "js/notices.js" in body
+
+
+@pytest.mark.django_db
+def test_each_new_notice_replaces_the_last_with_htmx(signed_in, user):
+    """Every notice answer swaps the region's whole content: a second delete's notice
+    replaces the first's, and "is back" replaces "was deleted"."""
+    first, second = (
+        GoalFactory(metric__owner=user, title="First"),
+        GoalFactory(metric__owner=user, title="Second"),
+    )
+    for goal in (first, second):
+        response = signed_in.post(reverse("goals:delete", args=[goal.id]), headers=htmx())
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#undo-region", "innerHTML")
+        assert response.content.decode().count('<div class="page-notice ') == 1
+    back = signed_in.post(reverse("goals:undelete", args=[second.id]), headers=htmx())
+    assert (back["HX-Retarget"], back["HX-Reswap"]) == ("#undo-region", "innerHTML")
+    body = back.content.decode()
+    assert body.count('<div class="page-notice ') == 1
+    assert "“Second” is back on your dashboard." in body and "deleted" not in body
+    # With no Undo to go to, the notice itself takes the focus.
+    assert re.search(r'<div class="page-notice[^>]*autofocus', body)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_sections_name_themselves_only_when_they_show_a_heading(signed_in, user):
+    body = signed_in.get("/").content.decode()
+    for section in ("archived-goals", "recently-deleted"):
+        tag = re.search(rf'<section id="{section}"[^>]*>', body).group(0)
+        assert "aria-labelledby" not in tag
+    archived = GoalFactory(metric__owner=user, status="archived")
+    deleted = GoalFactory(metric__owner=user)
+    signed_in.post(reverse("goals:delete", args=[deleted.id]))
+    body = signed_in.get("/").content.decode()
+    for section, title in (
+        ("archived-goals", "archived-title"),
+        ("recently-deleted", "deleted-title"),
+    ):
+        tag = re.search(rf'<section id="{section}"[^>]*>', body).group(0)
+        assert f'role="region" aria-labelledby="{title}"' in tag
+        assert f'id="{title}"' in body
+    assert archived.title in body

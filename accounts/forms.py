@@ -1,4 +1,3 @@
-import zoneinfo
 from functools import partial
 
 from django import forms
@@ -9,6 +8,7 @@ from django.db import transaction
 from .contracts import EMAIL_MAX_LENGTH
 from .models import Weekday
 from .tasks import enqueue_password_reset
+from .time_zones import TimeZoneField, known_zones
 
 EMAIL_HELP = (
     "For resetting a forgotten password, and for notifications if you turn them on. "
@@ -17,15 +17,16 @@ EMAIL_HELP = (
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    """Every zone the system knows, sorted by name (a flat list; `TimeZoneField` is the
+    grouped select people pick from)."""
+    return [(name, name.replace("_", " ")) for name in sorted(known_zones())]
+
+
+TIME_ZONE_HELP = "Days, weeks and deadlines are cut in this zone."
 
 
 class SignUpForm(UserCreationForm):
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
-        initial=settings.TIME_ZONE,
-        help_text="Days, weeks and deadlines are cut in this zone.",
-    )
+    time_zone = TimeZoneField(initial=settings.TIME_ZONE, help_text=TIME_ZONE_HELP)
     email = forms.EmailField(
         label="Email address (optional)",
         required=False,
@@ -38,10 +39,25 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # A script preselects the zone the browser is in (static/js/time-zone.js).
+            self.fields["time_zone"].widget.attrs["data-time-zone"] = "detect"
+
 
 class PreferencesForm(forms.Form):
-    time_zone = forms.ChoiceField(choices=time_zone_choices)
+    time_zone = TimeZoneField()
     week_start = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, label="Weeks start on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        field.show_current(
+            self.data.get("time_zone") if self.is_bound else self.initial.get("time_zone")
+        )
+        # A script offers the browser's zone when it differs (static/js/time-zone.js).
+        field.widget.attrs["data-time-zone"] = "offer"
 
 
 class ApiTokenForm(forms.Form):

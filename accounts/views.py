@@ -179,20 +179,28 @@ def email_confirm(request, token: str):
     return response
 
 
+#: The session key that carries a new token from the POST that made it to the one
+#: page that shows its secret.
+NEW_TOKEN = "api_token_new"
+
+
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
-    """The user's API tokens. A new token's secret is shown in the answer to the POST
-    that made it, once: it is not stored, so it cannot be shown again."""
+    """The user's API tokens. A new token's secret is shown once, on the page the POST
+    that made it redirects to (so a refresh makes nothing twice): it is held in the
+    session until that page takes it out, and it is not stored anywhere else."""
     form = ApiTokenForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         result = create_api_token(
             CreateApiToken(**form.cleaned_data), actor_id=request.user.id, now=timezone.now()
         )
         if result.ok:
-            created, form = result.data, ApiTokenForm()
-        else:
-            apply_error(form, result.error)
+            request.session[NEW_TOKEN] = result.data.model_dump(
+                include={"name", "prefix", "secret"}
+            )
+            return redirect("accounts:api_tokens")
+        apply_error(form, result.error)
+    created = request.session.pop(NEW_TOKEN, None) if request.method == "GET" else None
     set_phase(Phase.RENDER)
     context = {"form": form, "created": created, "tokens": api_tokens_for(user_id=request.user.id)}
     response = render(request, "accounts/api_tokens.html", context)

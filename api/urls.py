@@ -4,7 +4,7 @@ schema is at `/api/v1/openapi.json`, the interactive docs at `/api/v1/docs`, bot
 served from the app itself."""
 
 from django.urls import path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from accounts.api import router as me
 from goals.api import router as goals
@@ -31,6 +31,9 @@ api = NinjaAPI(
     renderer=ExactTimeRenderer(),
     urls_namespace="api",
     docs_url="/docs",
+    # Without deep links, an operation's path is text, not a link nested in its button
+    # (templates/ninja/swagger.html fits the page to a phone).
+    docs=Swagger(settings={"deepLinking": False}),
 )
 api.add_router("/metrics", metrics)
 api.add_router("/measurements", measurements)

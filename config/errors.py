@@ -12,6 +12,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django_htmx.http import reswap, retarget
 
 from .envelope import ErrorCode, ErrorDetail
 from .request_context import correlation_id, current_phase
@@ -33,16 +34,25 @@ STATUS_BY_CODE = {
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
+#: What an error page says first, in words; the status is in the reference below it.
 TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed here",
-    409: "Conflict",
-    422: "Not valid",
-    500: "Something went wrong",
+    400: "We couldn't read that request",
+    401: "Please log in first",
+    403: "You can't do that here",
+    404: "We couldn't find that page",
+    405: "That doesn't work here",
+    409: "That clashes with a change made meanwhile",
+    413: "That is too large",
+    415: "We can't read that kind of file",
+    422: "Some of that isn't valid",
+    429: "Too many requests at once",
+    500: "Something went wrong on our side",
     503: "Back in a moment",
+}
+#: A line of advice under the message, where there is one.
+HINTS = {
+    404: "It may have been deleted, the link may be mistyped, or it belongs to another account.",
+    429: "Wait a moment, then try again.",
 }
 
 ERROR_REGION = "#error-region"
@@ -72,14 +82,37 @@ def error_response(
     body = _body(error)
     if as_json or wants_json(request):
         return JsonResponse({"error": body}, status=status)
-    context = {"error": body, "status": status, "title": TITLES.get(status, "Error")}
+    context = _page_context(body, status)
     if getattr(request, "htmx", False):
-        html = render_to_string("errors.html#error-notice", context, request=request)
-        response = HttpResponse(html, status=status)
-        response["HX-Retarget"] = ERROR_REGION
-        response["HX-Reswap"] = "innerHTML"
-        return response
-    return HttpResponse(render_to_string("errors.html", context, request=request), status=status)
+        html = render_to_string(
+            "errors.html#error-notice", {**context, "in_page": True}, request=request
+        )
+        return _into_error_region(HttpResponse(html, status=status))
+    return HttpResponse(_error_page(request, context), status=status)
+
+
+def _page_context(body: dict, status: int) -> dict:
+    return {
+        "error": body,
+        "status": status,
+        "title": TITLES.get(status, "Something went wrong"),
+        "hint": HINTS.get(status, ""),
+    }
+
+
+def _into_error_region(response: HttpResponse) -> HttpResponse:
+    """An htmx request's error goes to the page's error region, whatever it targeted."""
+    return reswap(retarget(response, ERROR_REGION), "innerHTML")
+
+
+def _error_page(request: HttpRequest, context: dict) -> str:
+    """The error page with the site's navigation; if that cannot be drawn (what failed
+    may be what the navigation needs), the self-contained page."""
+    try:
+        return render_to_string("errors.html", context, request=request)
+    except Exception:
+        logger.exception("The error page could not be drawn; answering with the plain one")
+        return render_to_string("503.html", context)
 
 
 def _detail(code: ErrorCode, message: str) -> ErrorDetail:
@@ -98,7 +131,7 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return error_response(
-        request, _detail(ErrorCode.NOT_FOUND, "There is nothing here, or it is not yours.")
+        request, _detail(ErrorCode.NOT_FOUND, "There is no page at this address.")
     )
 
 
@@ -124,13 +157,14 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         response = JsonResponse({"error": body}, status=status)
     else:
-        context = {"error": body, "status": status, "title": TITLES[status]}
+        context = _page_context(body, status)
         if request.headers.get("HX-Request") == "true":
-            response = HttpResponse(
-                render_to_string("errors.html#error-notice", context), status=status
+            response = _into_error_region(
+                HttpResponse(
+                    render_to_string("errors.html#error-notice", {**context, "in_page": True}),
+                    status=status,
+                )
             )
-            response["HX-Retarget"] = ERROR_REGION
-            response["HX-Reswap"] = "innerHTML"
         else:
             response = HttpResponse(render_to_string("503.html", context), status=status)
     response["Retry-After"] = str(OUTAGE_RETRY_AFTER)

@@ -41,8 +41,10 @@ def revoke_url(token_id: int) -> str:
 
 
 def make_token(web, name="Phone shortcut") -> tuple[str, object]:
-    response = web.post(PAGE, {"name": name})
-    assert response.status_code == 200, response.content
+    """Create a token and follow the redirect to the page that shows its secret."""
+    made = web.post(PAGE, {"name": name})
+    assert made.status_code == 302 and made["Location"] == PAGE, made.content
+    response = web.get(PAGE)
     secrets = SECRET.findall(response.content.decode())
     assert len(set(secrets)) == 1, secrets
     return secrets[0], response

@@ -14,9 +14,10 @@ The listening side is `events.hub`.
 import functools
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -26,30 +27,50 @@ CHANNEL = "goaltrack_events"
 LOCK_SPACE = 0x6576  # "ev"
 
 
-def announce(owner_ids: Iterable[int]) -> None:
-    """Inside the writing transaction, before its events are inserted: make the owners'
-    new events known on commit.
+@dataclass(frozen=True)
+class Announcement:
+    """What the INSERT of a transaction's events on PostgreSQL begins with, so that one
+    statement orders, announces and writes them: common table expressions (`WITH`),
+    the one-row relation the INSERT's rows are joined with, and their parameters."""
 
-    On PostgreSQL this first takes a lock per owner until the commit, so that of two
+    ctes: str
+    joined: str
+    params: dict
+
+
+def announcement(owner_ids: Iterable[int]) -> Announcement:
+    """On PostgreSQL, for the statement that inserts the owners' events: a lock per
+    owner until the commit, taken before the rows draw their ids, so that of two
     transactions writing events for one owner, the second gets its ids only once the
     first has committed: an owner's events then become visible in the order of their
     ids, and a stream that has read up to id N can never be passed by a smaller id
     committing later. (SQLite has one writer at a time, so its order is that already.)
-    """
+    With the `postgres` fan-out, also the `NOTIFY` that PostgreSQL delivers on commit."""
     owners = sorted(set(owner_ids))
-    payload = ",".join(str(owner_id) for owner_id in owners)
-    if connection.vendor == "postgresql":
-        lock = "SELECT count(pg_advisory_xact_lock(%s, owner)) FROM unnest(%s::int[]) AS owner"
-        with connection.cursor() as cursor:
-            if settings.EVENTS_FANOUT == "postgres":
-                cursor.execute(
-                    f"SELECT pg_notify(%s, %s) FROM ({lock}) AS locked",
-                    [CHANNEL, payload, LOCK_SPACE, owners],
-                )
-            else:
-                cursor.execute(lock, [LOCK_SPACE, owners])
+    ctes = [
+        "locked AS (SELECT count(pg_advisory_xact_lock(%(lock_space)s::int4, owner))"
+        " FROM unnest(%(owners)s::int4[]) AS owner)"
+    ]
+    params = {"lock_space": LOCK_SPACE, "owners": owners}
+    joined = "locked"
+    if settings.EVENTS_FANOUT == "postgres":
+        ctes.append(
+            "announced AS (SELECT pg_notify(%(notify_channel)s, %(notify_payload)s) FROM locked)"
+        )
+        params |= {"notify_channel": CHANNEL, "notify_payload": _payload(owners)}
+        joined = "announced"
+    return Announcement(ctes="WITH " + ",\n".join(ctes), joined=joined, params=params)
+
+
+def announce_on_commit(owner_ids: Iterable[int]) -> None:
+    """After the events are written: with the `redis` fan-out, publish once the
+    transaction commits (PostgreSQL's `NOTIFY` is part of the writing statement)."""
     if settings.EVENTS_FANOUT == "redis":
-        transaction.on_commit(functools.partial(_publish, payload))
+        transaction.on_commit(functools.partial(_publish, _payload(owner_ids)))
+
+
+def _payload(owner_ids: Iterable[int]) -> str:
+    return ",".join(str(owner_id) for owner_id in sorted(set(owner_ids)))
 
 
 def _publish(payload: str) -> None:

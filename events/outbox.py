@@ -23,7 +23,7 @@ from django.utils import timezone
 from config.envelope import Result
 from config.request_context import correlation_id, current_channel
 
-from . import fanout, writing
+from . import writing
 from .models import Event
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
@@ -79,9 +79,6 @@ def recording() -> Iterator[list[Event]]:
     try:
         yield pending
         if pending:
-            # Announced first: on PostgreSQL that also orders the owners' events (see
-            # `fanout.announce`), so it precedes their ids.
-            fanout.announce({event.owner_id for event in pending})
             writing.write(pending)
             for reaction in _reactions:
                 reaction(pending)

@@ -2,7 +2,7 @@
 changed after a position.
 
 An id is a position: an owner's events become visible in the order of their ids,
-because `fanout.announce` serialises the owner's writing transactions from the moment
+because `fanout.announcement` serialises the owner's writing transactions from the moment
 their events get ids until they commit (on SQLite there is only one writer anyway). So
 "everything after id N" never skips an event that commits later with a smaller id.
 """

@@ -38,7 +38,7 @@ from .contracts import (
 from .inserts import insert_unless_held
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 from .precision import places_in
-from .rollup import rollup_refresh, touched_by
+from .rollup import rollup_add, rollup_refresh, touched_by
 from .shown import measurement_shown, metric_shown
 
 #: How far ahead of "now" a measurement may be dated (clock skew, time zones).
@@ -72,7 +72,10 @@ def tell_changed(
     old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed."""
     if not changes:
         return
-    rollup_refresh([*touched_by(changes), *moved_from])
+    if not moved_from and all(type == types.MEASUREMENT_RECORDED for type, _ in changes):
+        rollup_add(data["id"] for _, data in changes)
+    else:
+        rollup_refresh([*touched_by(changes), *moved_from])
     keys = dependents.after_change({data["metric_id"] for _, data in changes}, now=now)
     for type, data in changes:
         emit(

@@ -3,19 +3,23 @@
 measurements were recorded.
 
 The rollup is kept inside the writing transaction: every write of measurements tells
-`measurements.executors.tell_changed` what it changed, which calls `rollup_refresh`
-with the (metric, instant) pairs touched, old instants of moved measurements included.
-A refresh locks the touched metrics (refreshes of one metric take turns) and
-recomputes the touched buckets from the raw rows in one statement, an upsert of
-`INSERT ... SELECT ... GROUP BY` over the touched buckets (a bucket left empty keeps a
-row with a count of 0), so inserts, edits, deletes and restores all leave it exact.
-Deleting a metric deletes its buckets by cascade.
+`measurements.executors.tell_changed` what it changed.
+- New measurements only (a quick entry, an import of new rows): `rollup_add` merges
+  their own reduction into their buckets, in one upsert that shares its metrics'
+  lock with other additions.
+- Anything else (edits, deletes, restores, re-imports): `rollup_refresh`, with the
+  (metric, instant) pairs touched, old instants of moved measurements included, locks
+  the touched metrics and recomputes the touched buckets from the raw rows in one
+  upsert of `INSERT ... SELECT ... GROUP BY` (a bucket left empty keeps a row with a
+  count of 0).
+Both leave it exact. Deleting a metric deletes its buckets by cascade.
 
 Only the bucket of a moment differs between the databases (`_BUCKET`); the rest is
 plain SQL that PostgreSQL and SQLite both run.
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -23,7 +27,14 @@ from django.db import connection as default_connection
 
 from .models import BUCKET_SECONDS, Measurement, MeasurementRollup, Metric
 
-__all__ = ["bucket_of", "bucket_start", "rollup_rebuild", "rollup_refresh", "touched_by"]
+__all__ = [
+    "bucket_of",
+    "bucket_start",
+    "rollup_add",
+    "rollup_rebuild",
+    "rollup_refresh",
+    "touched_by",
+]
 
 #: The quarter-hour since the Unix epoch of `measured_at`, per database vendor.
 _BUCKET = {
@@ -89,6 +100,56 @@ GROUP BY touched.metric_id, touched.bucket
 """
 
 
+def _merged(rollup: str) -> str:
+    """The SET of an upsert that adds EXCLUDED (new rows' own reduction) to a bucket."""
+    old = f"{rollup}.count = 0"
+    earlier = (
+        f"EXCLUDED.first_at < {rollup}.first_at OR (EXCLUDED.first_at = {rollup}.first_at"
+        f" AND EXCLUDED.first_id < {rollup}.first_id)"
+    )
+    later = (
+        f"EXCLUDED.last_at > {rollup}.last_at OR (EXCLUDED.last_at = {rollup}.last_at"
+        f" AND EXCLUDED.last_id > {rollup}.last_id)"
+    )
+
+    def pick(column: str, condition: str) -> str:
+        return (
+            f"{column} = CASE WHEN {old} OR {condition} THEN EXCLUDED.{column}"
+            f" ELSE {rollup}.{column} END"
+        )
+
+    return ", ".join(
+        [
+            f"count = {rollup}.count + EXCLUDED.count",
+            f"total = COALESCE({rollup}.total, 0) + EXCLUDED.total",
+            pick("low", f"EXCLUDED.low < {rollup}.low"),
+            pick("high", f"EXCLUDED.high > {rollup}.high"),
+            *(pick(f"first_{part}", earlier) for part in ("at", "id", "value")),
+            *(pick(f"last_{part}", later) for part in ("at", "id", "value")),
+        ]
+    )
+
+
+#: New rows' own reduction per bucket, to be merged into it (`_merged`). `{held}`
+#: holds their metrics where the database has row locks (`_HELD`).
+_ADD = """
+{held}
+INSERT INTO {rollup} ({columns})
+SELECT touched.metric_id, touched.bucket, {reduced}
+FROM ({touched}) AS touched
+WHERE {gate}
+GROUP BY touched.metric_id, touched.bucket
+ON CONFLICT (metric_id, bucket) DO UPDATE SET """
+
+#: The new rows' metrics held with a key-share lock, taken (by the `EXISTS` gate)
+#: before any bucket is written.
+_HELD = """
+WITH held AS (
+    SELECT id FROM {metric} WHERE id IN (SELECT metric_id FROM {measurement} WHERE {where})
+    ORDER BY id FOR KEY SHARE
+)"""
+
+
 def bucket_of(moment: dt.datetime) -> int:
     """The quarter-hour since the Unix epoch that `moment` falls in."""
     return int(moment.timestamp() // BUCKET_SECONDS)
@@ -133,13 +194,59 @@ def rollup_refresh(touched: Iterable[tuple[int, dt.datetime]], *, connection=Non
             cursor.execute(sql, [value for pair in chunk for value in pair] + params)
 
 
+def rollup_add(measurement_ids: Iterable[int], *, connection=None) -> None:
+    """Add newly inserted measurements to their buckets, inside the caller's
+    transaction: their own reduction merged into each bucket, in one upsert.
+
+    Adding commutes: two transactions adding to one bucket take turns on its row and
+    each adds its own. The upsert first holds the metrics with a key-share lock, which
+    other additions share, but which a recomputing refresh (`rollup_refresh`, holding
+    its metrics `FOR UPDATE`) waits for and holds off: so a refresh counts every row
+    added before it, and an addition lands on the refreshed bucket. (The key-share
+    lock that the foreign key takes would come too late: Django defers that check to
+    the commit.)"""
+    connection = connection or default_connection
+    ids = sorted(set(measurement_ids))
+    if not ids:
+        return
+    ops = connection.ops
+    rollup = ops.quote_name(MeasurementRollup._meta.db_table)
+    measurement = Measurement._meta.db_table
+    locks = connection.features.has_select_for_update
+    where, listed = _listed_ids(ids, connection)
+    held = _HELD.format(
+        metric=ops.quote_name(Metric._meta.db_table),
+        measurement=ops.quote_name(measurement),
+        where=where,
+    )
+    sql = _ADD.format(
+        held=held if locks else "",
+        rollup=rollup,
+        columns=_COLUMNS,
+        reduced=_REDUCED,
+        touched=_touched(measurement, where, connection),
+        gate="EXISTS (SELECT 1 FROM held)" if locks else "TRUE",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _merged(rollup), [listed, listed] if locks else [listed])
+
+
+def _listed_ids(ids: list[int], connection) -> tuple[str, object]:
+    """`id` among `ids` as one parameter, however many: an array on PostgreSQL, a JSON
+    list on SQLite."""
+    if connection.vendor == "postgresql":
+        return "id = ANY(%s)", ids
+    return "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+
+
 def _lock(metric_ids: list[int]) -> None:
-    """Refreshes of one metric take turns, so each reads the rows the one before it
-    committed: two writers that both counted only their own row in a shared bucket
-    would leave it short. `FOR NO KEY UPDATE` leaves alone the key-share locks that
-    inserting measurements takes on their metric. (SQLite has one writer at a time.)"""
+    """Refreshes of one metric take turns with each other and with transactions
+    inserting into it (`FOR UPDATE` waits for, and holds off, the key-share lock that
+    inserting a measurement takes on its metric), so each reads the rows the ones
+    before it committed: two writers that both counted only their own row in a shared
+    bucket would leave it short. (SQLite has one writer at a time.)"""
     list(
-        Metric.objects.select_for_update(no_key=True)
+        Metric.objects.select_for_update()
         .filter(id__in=metric_ids)
         .order_by("id")
         .values_list("id", flat=True)

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from events import fanout
+from events import writing
 from events.models import Event
 from tests.factories import UserFactory
 from tests.faults.live_processes import is_postgresql
@@ -25,10 +25,10 @@ HOLD_SECONDS = 0.5
 def write_events(owner_id: int, hold: float, out: dict, started: threading.Event | None = None):
     try:
         with transaction.atomic(durable=True):
-            fanout.announce([owner_id])
-            event = Event.objects.create(
+            event = Event(
                 at=timezone.now(), owner_id=owner_id, type="test.order", channel="command"
             )
+            writing.write([event])
             if started:
                 started.set()
             time.sleep(hold)

@@ -3,22 +3,20 @@ the same however many goals share the metric.
 
 Each statement: the session; the user with their profile (its time zone); the
 metric, read once and passed down to the executor; the measurement, in one INSERT ...
-ON CONFLICT DO NOTHING RETURNING (no savepoint); its audit entry; the metric locked
-(PostgreSQL) and its rollup buckets refreshed; the goals over the metric and their
-days (the status judgement); the events, announced (NOTIFY, PostgreSQL) and written;
-the owner's webhook endpoints; the goals whose window the value falls outside of,
-for the confirmation. In a test, the transaction is a savepoint and its release.
+ON CONFLICT DO NOTHING RETURNING (no savepoint); its audit entry; its rollup bucket,
+added to (no metric lock); the goals over the metric and their days (the status
+judgement); the events, ordered, announced (NOTIFY, PostgreSQL) and written in one
+statement; the owner's webhook endpoints; the goals whose window the value falls
+outside of, for the confirmation. In a test, the transaction is a savepoint and its
+release.
 """
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
 
-#: SQLite has no NOTIFY (its pages poll the outbox) and takes no row lock.
-STATEMENTS = 13 + (connection.vendor == "postgresql") + (settings.EVENTS_FANOUT == "postgres")
+STATEMENTS = 13
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ browser: each entry refreshes its card, its chart and the summary, and nothing e
 import datetime as dt
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -35,7 +36,8 @@ def weigh_in(live_server, page: Page):
     """A signed-in owner of a reach goal (90 → 70 kg, halfway today: 80 kg expected)
     and of a goal over another metric that no entry here touches."""
     user = UserFactory()
-    today = timezone.localdate()
+    # The owner's today (their zone is a day ahead of UTC late in the UTC evening).
+    today = timezone.localdate(timezone=ZoneInfo(user.profile.time_zone))
     weight = MetricFactory(owner=user, name="Weight", unit="kg")
     goal = GoalFactory(
         metric=weight,
@@ -45,7 +47,9 @@ def weigh_in(live_server, page: Page):
         start_date=today - dt.timedelta(days=30),
         deadline=today + dt.timedelta(days=30),
     )
-    other = GoalFactory(metric=MetricFactory(owner=user, name="Steps", unit="steps"))
+    other = GoalFactory(
+        metric=MetricFactory(owner=user, name="Steps", unit="steps"), start_date=today
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -11,24 +11,10 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from measurements.models import Measurement
+from tests.e2e.keyboard import tab_until
 from tests.factories import PASSWORD, GoalFactory, MetricFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def focused_label(page: Page) -> str:
-    return page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return (e.getAttribute('aria-label') || e.name || e.textContent || '').trim(); }"
-    )
-
-
-def tab_until(page: Page, pattern: str, limit: int = 60) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if re.search(pattern, focused_label(page)):
-            return
-    raise AssertionError(f"Tab never reached {pattern!r}; focus is on {focused_label(page)!r}")
 
 
 @pytest.fixture

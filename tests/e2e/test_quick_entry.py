@@ -4,7 +4,6 @@ is recorded for yesterday through the folded-away day and time, and a far-off va
 is recorded once confirmed."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,26 +11,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.e2e.keyboard import tab_until
 from tests.factories import PASSWORD, MeasurementFactory, MetricFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the owner's zone (the factory's)
-
-
-def focused_label(page: Page) -> str:
-    return page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return (e.getAttribute('aria-label') || e.name || e.textContent || '').trim(); }"
-    )
-
-
-def tab_until(page: Page, pattern: str, limit: int = 60) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if re.search(pattern, focused_label(page)):
-            return
-    raise AssertionError(f"Tab never reached {pattern!r}; focus is on {focused_label(page)!r}")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""What quick entry reads from a typed value beyond "number unit": compound and clock
-durations, counting labels in the singular or the plural, "10k", and values below
-zero where a metric cannot have them; and which values are asked about before they
-are recorded."""
+"""What quick entry reads from a typed value: a number with or without a unit, in the
+metric's unit or converted from another; compound and clock durations, counting
+labels in the singular or the plural, "10k", and values below zero where a metric
+cannot have them; and which values are asked about before they are recorded."""
 
 from decimal import Decimal
 
@@ -14,6 +14,20 @@ from measurements.units import NegativeValue, UnitError, negative_refusal, read
 @pytest.mark.parametrize(
     ("entry", "metric_unit", "value", "original"),
     [
+        # A number, with or without a unit.
+        ("81.4", "kg", "81.4", None),
+        ("81,4", "kg", "81.4", None),
+        (" 81.4 kg ", "kg", "81.4", None),
+        ("81.4 KG", "kg", "81.4", None),
+        ("180 lb", "kg", "81.646627", ("180", "lb")),
+        ("5 mi", "km", "8.046720", ("5", "mi")),
+        ("10000 m", "km", "10.000000", ("10000", "m")),
+        ("45 min", "h", "0.750000", ("45", "min")),
+        ("90 minutes", "hours", "1.500000", ("90", "minutes")),
+        ("-3.5", "°C", "-3.5", None),
+        ("3", "workouts", "3", None),
+        ("3 workouts", "workouts", "3", None),
+        (".5", "cups", ".5", None),
         # Compound durations, summed in their smallest unit (kept as typed).
         ("7h 30min", "h", "7.5", ("450", "min")),
         ("7h30", "h", "7.5", ("450", "min")),
@@ -77,6 +91,14 @@ def test_readings(entry, metric_unit, value, original):
 @pytest.mark.parametrize(
     ("entry", "metric_unit", "message"),
     [
+        ("eighty", "kg", "Enter a number, optionally with a unit"),
+        ("", "kg", "Enter a number"),
+        ("NaN", "kg", "Enter a number"),
+        ("inf", "kg", "Enter a number"),
+        ("1 lb", "km", "lb cannot be converted to km."),
+        ("5 blorbs", "kg", "“blorbs” is not a unit we know."),
+        ("2 pages", "workouts", "This metric counts workouts; enter a plain number."),
+        ("2 kg", "workouts", "This metric counts workouts; enter a plain number."),
         ("7:75", "h", "Minutes and seconds after a colon go up to 59."),
         ("1:30:75", "h", "Minutes and seconds after a colon go up to 59."),
         ("7:30", "kg", "“7:30” reads as a time on a clock; this metric is in kg"),

@@ -144,6 +144,8 @@ def measurements_page(
 ) -> MeasurementPage:
     """One page of a metric's measurements (or of all the owner's), newest first,
     optionally within [since, until), continuing after `after`."""
+    if metric_id is not None and not _storable_id(metric_id):
+        return MeasurementPage(rows=[], next_cursor=None)
     rows = Measurement.objects.all()
     if since is not None:
         rows = rows.filter(measured_at__gte=since)
@@ -165,6 +167,13 @@ def measurements_page(
     return MeasurementPage(
         rows=page, next_cursor=Cursor(last.measured_at, last.id) if last else None
     )
+
+
+def _storable_id(value: int) -> bool:
+    """Whether `value` fits an id column: a larger one names nothing (SQLite would
+    refuse to compare with it)."""
+    low, high = connection.ops.integer_field_range("BigAutoField")
+    return low <= value <= high
 
 
 def _owner_page(rows: QuerySet[Measurement], *, owner_id: int, limit: int) -> list[Measurement]:

@@ -193,6 +193,12 @@ def test_an_id_beyond_any_integer_column_is_a_404_not_a_500(api):
     error_of(api.call("get", f"measurements/{2**64}"), 404, "not_found")
 
 
+def test_a_metric_id_beyond_any_integer_column_filters_to_nothing(api):
+    response = api.call("get", f"measurements?metric_id={2**66}")
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}
+
+
 def test_an_unknown_route_is_a_json_404(api):
     error_of(api.call("get", "/api/v1/no-such-thing"), 404, "not_found")
     error_of(api.call("get", "/api/no-such-version/metrics"), 404, "not_found")

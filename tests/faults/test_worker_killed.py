@@ -135,7 +135,9 @@ def test_a_retry_while_a_dead_run_holds_the_lease_ends_visibly(client, tmp_path)
         source=source,
         created=now,
         started=now,
-        heartbeat=now,
+        # Its last beat looks fresh for a minute: however slowly the worker starts (a
+        # loaded machine), the reaper it runs first leaves the lease where it is.
+        heartbeat=now + dt.timedelta(seconds=60),
         status=RunStatus.RUNNING,
         mode="file_import",
         upload=ContentFile(b"time,weight\n2026-11-20,81.4\n", name="weights.csv"),

@@ -141,3 +141,28 @@ def test_delete_and_undo_show_one_notice_at_a_time(live_server, page: Page):
     expect(notices).to_have_count(0)
     second.refresh_from_db()
     assert second.deleted_at is None
+
+
+def test_a_list_reloading_under_a_delete_waits_for_it(live_server, page: Page):
+    """The list fetches itself again (another change's event) while a card's Delete is
+    on its way: the Delete still says so and the card still goes."""
+    user = UserFactory(username="ida")
+    deleted = GoalFactory(metric__owner=user, title="Weigh 70 kg")
+    kept = GoalFactory(metric__owner=user, title="Run 100 km")
+    base = live_server.url
+    log_in(page, base, "ida")
+    page.goto(f"{base}/")
+    held = []
+    page.route(re.compile(r"/delete/$"), lambda route: held.append(route))
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#goal-{deleted.id}").get_by_role("button", name="Delete").click()
+    page.wait_for_function("document.querySelector('#active-goals .htmx-request') !== null")
+    assert len(held) == 1
+    with page.expect_response(re.compile(r"/goals/active/$")):
+        page.evaluate("htmx.trigger(document.body, 'goals-list-changed')")
+    held[0].continue_()
+
+    expect(page.locator("#undo-region")).to_contain_text("“Weigh 70 kg” was deleted.")
+    expect(page.locator(f"#goal-{deleted.id}")).to_have_count(0)
+    expect(page.locator(f"#goal-{kept.id}")).to_contain_text("Run 100 km")

@@ -7,8 +7,6 @@ class GoalsConfig(AppConfig):
     def ready(self) -> None:
         from measurements import dependents
 
-        from .selectors import window_notes
         from .standing import after_metric_change
 
         dependents.register(after_metric_change)
-        dependents.register_window_notes(window_notes)

@@ -8,7 +8,6 @@ from django.utils import dateformat
 
 from audit.models import Action, AuditEntry
 from config.envelope import NotFound
-from measurements.dependents import Moment
 from measurements.models import Measurement
 
 from .choices import GoalStatus
@@ -80,28 +79,20 @@ def _day(date: dt.date, today: dt.date) -> str:
     return dateformat.format(date, "j M" if date.year == today.year else "j M Y")
 
 
-def _outside_note(goal: Goal, day: dt.date, today: dt.date) -> str:
+def outside_note(
+    goal: Goal, measured_at: dt.datetime, now: dt.datetime, zone: ZoneInfo
+) -> str | None:
+    """When the goal's window does not hold `measured_at` (judged by days in the owner's
+    `zone`, as the window is cut): when that window starts or ends, in words."""
+    day = measured_at.astimezone(zone).date()
+    today = now.astimezone(zone).date()
     if goal.start_date > day:
         verb = "starts" if goal.start_date > today else "started"
         return f"“{goal.title}” {verb} on {_day(goal.start_date, today)}"
-    verb = "ended" if goal.deadline < today else "ends"
-    return f"“{goal.title}” {verb} on {_day(goal.deadline, today)}"
-
-
-def window_notes(moment: Moment) -> list[str]:
-    """For each active goal over the metric whose window does not hold the moment
-    (judged by days in the owner's zone, as the window is cut), when that window starts
-    or ends. Registered with `measurements.dependents`, so a confirmation can say why
-    a value did not move them."""
-    day = moment.measured_at.astimezone(moment.zone).date()
-    today = moment.now.astimezone(moment.zone).date()
-    missed = Goal.objects.filter(
-        Q(start_date__gt=day) | Q(deadline__lt=day),
-        metric_id=moment.metric_id,
-        status=GoalStatus.ACTIVE,
-        deleted_at__isnull=True,
-    ).order_by("created", "id")
-    return [_outside_note(goal, day, today) for goal in missed]
+    if goal.deadline and goal.deadline < day:
+        verb = "ended" if goal.deadline < today else "ends"
+        return f"“{goal.title}” {verb} on {_day(goal.deadline, today)}"
+    return None
 
 
 def window_measurements(goal: Goal, *, zone: ZoneInfo) -> QuerySet[Measurement]:

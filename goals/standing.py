@@ -16,26 +16,38 @@ from accounts.selectors import preferences_for
 from config.revalidation import GOALS_SUMMARY, goal_key
 from events import types
 from events.outbox import emit
+from measurements.dependents import Dependents
 
 from .choices import GoalStatus
 from .models import Goal
 from .progress import progress_for_goals
+from .selectors import outside_note
 from .shown import goal_shown
 
 
-def after_metric_change(metric_ids: list[int], now: dt.datetime) -> dict[int, list[str]]:
+def after_metric_change(
+    metric_ids: list[int], now: dt.datetime, measured_at: dt.datetime | None
+) -> dict[int, Dependents]:
     """The keys of the goals over these metrics (and the summary, when there are any),
-    by metric, once their statuses are brought up to date."""
+    by metric, once their statuses are brought up to date; and which active goals'
+    windows a recorded `measured_at` falls outside of."""
     goals = list(
         Goal.objects.filter(metric_id__in=metric_ids, deleted_at__isnull=True)
         .select_related("metric", "owner__profile")
         .order_by("owner_id", "id")
     )
-    keys: dict[int, list[str]] = defaultdict(list)
+    found: dict[int, Dependents] = defaultdict(Dependents)
     for goal in goals:
-        keys[goal.metric_id] += [goal_key(goal.id), GOALS_SUMMARY]
-    restate([goal for goal in goals if goal.status == GoalStatus.ACTIVE], now=now)
-    return keys
+        found[goal.metric_id].affected += [goal_key(goal.id), GOALS_SUMMARY]
+    active = [goal for goal in goals if goal.status == GoalStatus.ACTIVE]
+    if measured_at is not None:
+        for goal in active:
+            zone = preferences_for(goal.owner).zone
+            note = outside_note(goal, measured_at, now, zone)
+            if note:
+                found[goal.metric_id].outside.append(note)
+    restate(active, now=now)
+    return found
 
 
 def restate(goals: list[Goal], *, now: dt.datetime) -> None:

@@ -17,7 +17,7 @@ from config.api_schemas import Number, OptionalNumber, Strict, error_responses
 from config.envelope import ValidationFailed
 from config.request_context import Phase, set_phase
 
-from . import dependents, selectors
+from . import selectors
 from .contracts import (
     MAX_BATCH,
     CreateMetric,
@@ -263,14 +263,8 @@ def record_measurement_api(request, payload: MeasurementIn):
         external_id=payload.external_id,
     )
     data = record_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
-    moment = dependents.Moment(
-        metric_id=data.metric_id,
-        measured_at=data.measured_at,
-        zone=timezone.get_current_timezone(),
-        now=timezone.now(),
-    )
     recorded = _owned(request, data.id)
-    recorded.outside_goals = dependents.window_notes(moment)
+    recorded.outside_goals = data.outside
     return Status(201, recorded)
 
 

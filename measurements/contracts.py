@@ -188,6 +188,9 @@ class MeasurementData(BaseModel):
     #: The metric's display places once this write is counted (a value typed with
     #: more decimals raises them); None when the write did not read the metric.
     places: int | None = None
+    #: For a new record: the windows built on its metric (goals) that its moment falls
+    #: outside of, in words ("“Run 100 km in December” starts on 1 Dec").
+    outside: list[str] = []
 
 
 MAX_BATCH = 10_000

@@ -1,44 +1,37 @@
 """Who depends on a metric, without `measurements` importing them.
 
-Apps built on metrics (goals) register at start-up:
-- a reaction to changed data: after a write to some metrics' measurements, inside the
-  writing transaction, it names the keys of what it builds on them (so that exactly
-  those fragments revalidate) and may record events of its own (a goal whose status
-  the write moved);
-- a writer of window notes: recording a measurement asks which of them it falls
-  outside of (a goal that starts after it, or ended before it), so the confirmation
-  can say where the value went instead of leaving the person to wonder why nothing
-  moved.
+Apps built on metrics (goals) register a reaction at start-up. After a write to some
+metrics' measurements, inside the writing transaction, it names the keys of what it
+builds on each metric (so that exactly those fragments revalidate) and may record
+events of its own (a goal whose status the write moved). Given the moment of a single
+recorded measurement, it also says, from the same read, which of its windows the
+moment falls outside of (a goal that starts after it, or ended before it), so the
+confirmation can say where the value went instead of leaving the person to wonder why
+nothing moved.
 """
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
 
 from config.revalidation import metric_key
 
-#: Given the changed metrics' ids and the moment, the keys of what depends on each
-#: metric, by metric id.
-Reaction = Callable[[list[int], dt.datetime], dict[int, list[str]]]
+
+@dataclass
+class Dependents:
+    """What is built on one metric, as a write to it concerns them."""
+
+    #: The keys of the fragments that show something derived from the metric.
+    affected: list[str] = field(default_factory=list)
+    #: Sentences about the windows the recorded moment falls outside of, e.g.
+    #: "“Run 100 km in December” starts on 1 Dec".
+    outside: list[str] = field(default_factory=list)
+
+
+#: Given the changed metrics' ids, the present, and the moment of a single recorded
+#: measurement (or None), what depends on each metric, by metric id.
+Reaction = Callable[[list[int], dt.datetime, dt.datetime | None], dict[int, Dependents]]
 _reactions: list[Reaction] = []
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A measurement's place in time: its metric, when it was measured, and the
-    owner's zone and present, in which dates are judged and said."""
-
-    metric_id: int
-    measured_at: dt.datetime
-    zone: ZoneInfo
-    now: dt.datetime
-
-
-#: Sentences about the windows a measurement at this moment falls outside of, e.g.
-#: "“Run 100 km in December” starts on 1 Dec".
-WindowNotes = Callable[[Moment], list[str]]
-_window_notes: list[WindowNotes] = []
 
 
 def register(reaction: Reaction) -> None:
@@ -46,22 +39,18 @@ def register(reaction: Reaction) -> None:
         _reactions.append(reaction)
 
 
-def register_window_notes(writer: WindowNotes) -> None:
-    if writer not in _window_notes:
-        _window_notes.append(writer)
-
-
-def after_change(metric_ids: Iterable[int], *, now: dt.datetime) -> dict[int, list[str]]:
+def after_change(
+    metric_ids: Iterable[int], *, now: dt.datetime, measured_at: dt.datetime | None = None
+) -> dict[int, Dependents]:
     """Inside the writing transaction, after the write: each changed metric's keys,
-    its own and those of everything built on it."""
+    its own and those of everything built on it, and, for a recorded `measured_at`,
+    the windows it falls outside of."""
     ids = sorted(set(metric_ids))
-    keys = {metric_id: [metric_key(metric_id)] for metric_id in ids}
+    found = {metric_id: Dependents([metric_key(metric_id)]) for metric_id in ids}
     for reaction in _reactions:
-        for metric_id, dependent in reaction(ids, now).items():
-            keys[metric_id].extend(dependent)
-    return {metric_id: sorted(set(found)) for metric_id, found in keys.items()}
-
-
-def window_notes(moment: Moment) -> list[str]:
-    """What a measurement at `moment` does not count towards, and why, in words."""
-    return [note for writer in _window_notes for note in writer(moment)]
+        for metric_id, dependents in reaction(ids, now, measured_at).items():
+            found[metric_id].affected.extend(dependents.affected)
+            found[metric_id].outside.extend(dependents.outside)
+    for dependents in found.values():
+        dependents.affected = sorted(set(dependents.affected))
+    return found

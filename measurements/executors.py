@@ -64,27 +64,31 @@ def tell_changed(
     *,
     now: dt.datetime,
     moved_from: Iterable[tuple[int, dt.datetime]] = (),
-) -> None:
+    recorded_at: dt.datetime | None = None,
+) -> dict[int, dependents.Dependents]:
     """Record one event per changed measurement (type, and the measurement as the API
     shows it, taken before a delete), after the writes: the rollup is refreshed where
     they fall, what depends on each metric is judged with them counted, and each event
     affects its metric's keys. An edit that moves a measurement in time also names its
-    old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed."""
+    old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed.
+    A single record names its moment in `recorded_at`, for the windows it misses."""
     if not changes:
-        return
+        return {}
     if not moved_from and all(type == types.MEASUREMENT_RECORDED for type, _ in changes):
         rollup_add(data["id"] for _, data in changes)
     else:
         rollup_refresh([*touched_by(changes), *moved_from])
-    keys = dependents.after_change({data["metric_id"] for _, data in changes}, now=now)
+    metric_ids = {data["metric_id"] for _, data in changes}
+    built_on = dependents.after_change(metric_ids, now=now, measured_at=recorded_at)
     for type, data in changes:
         emit(
             type,
             owner_id=owner_id,
-            affected=keys[data["metric_id"]],
+            affected=built_on[data["metric_id"]].affected,
             subject=(SUBJECT, data["id"]),
             data=data,
         )
+    return built_on
 
 
 def metric_insert(*, owner_id: int, command: CreateMetric, now: dt.datetime) -> Metric:
@@ -135,7 +139,7 @@ def metric_rename(*, owner_id: int, command: UpdateMetric, now: dt.datetime) -> 
     if changed:
         metric.save(update_fields=list(changed))
         built_on = dependents.after_change([metric.id], now=now)[metric.id]
-        _metric_event(types.METRIC_CHANGED, metric, [METRICS_LIST, *built_on])
+        _metric_event(types.METRIC_CHANGED, metric, [METRICS_LIST, *built_on.affected])
     return Result.success(MetricData.model_validate(metric))
 
 
@@ -208,10 +212,12 @@ def _audit(measurement: Measurement, action: Action, **fields) -> None:
     trail.record(**_audit_fields(measurement, action, **fields))
 
 
-def _data(measurement: Measurement, *, replayed: bool = False) -> MeasurementData:
+def _data(
+    measurement: Measurement, *, replayed: bool = False, outside: list[str] = ()
+) -> MeasurementData:
     places = measurement.metric.places if Measurement.metric.is_cached(measurement) else None
     return MeasurementData.model_validate(measurement).model_copy(
-        update={"replayed": replayed, "places": places}
+        update={"replayed": replayed, "places": places, "outside": list(outside)}
     )
 
 
@@ -271,8 +277,13 @@ def measurement_record(
         now=now,
         after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
     )
-    tell_changed(owner_id, [(types.MEASUREMENT_RECORDED, shown(measurement))], now=now)
-    return Result.success(_data(measurement))
+    built_on = tell_changed(
+        owner_id,
+        [(types.MEASUREMENT_RECORDED, shown(measurement))],
+        now=now,
+        recorded_at=measurement.measured_at,
+    )
+    return Result.success(_data(measurement, outside=built_on[metric.id].outside))
 
 
 def shown(measurement: Measurement) -> dict:

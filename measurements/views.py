@@ -20,7 +20,7 @@ from config.numbers import plain, quantity
 from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
-from . import dependents, plausible, selectors
+from . import plausible, selectors
 from .chart import metric_chart
 from .contracts import (
     CreateMetric,
@@ -64,16 +64,10 @@ def _confirmation(
     """What was recorded (and `when`, for a time the person chose), and the goals over
     its metric it falls outside of: "5 km for yesterday at 07:30; “Run 100 km in
     December” starts on 1 Dec"."""
-    moment = dependents.Moment(
-        metric_id=data.metric_id,
-        measured_at=data.measured_at,
-        zone=timezone.get_current_timezone(),
-        now=timezone.now(),
-    )
     words = recorded_words(data, unit, places)
     if when:
         words = f"{words} for {when}"
-    return "; ".join([words, *dependents.window_notes(moment)])
+    return "; ".join([words, *data.outside])
 
 
 def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:

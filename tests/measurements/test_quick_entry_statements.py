@@ -6,9 +6,9 @@ metric, read once and passed down to the executor; the measurement, in one INSER
 ON CONFLICT DO NOTHING RETURNING (no savepoint); its audit entry; its rollup bucket,
 added to (no metric lock); the goals over the metric and their days (the status
 judgement); the events, ordered, announced (NOTIFY, PostgreSQL) and written in one
-statement; the owner's webhook endpoints; the goals whose window the value falls
-outside of, for the confirmation. In a test, the transaction is a savepoint and its
-release.
+statement; the owner's webhook endpoints. The goals whose window the value falls
+outside of, for the confirmation, come from the goals judged. In a test, the
+transaction is a savepoint and its release.
 """
 
 import pytest
@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
 
-STATEMENTS = 13
+STATEMENTS = 12
 
 
 @pytest.mark.django_db

@@ -25,6 +25,9 @@ CHARACTER_WIDTH = 0.6
 #: A dot's largest radius, and the smallest height a bar keeps so a zero still shows.
 DOT_RADIUS = 3.5
 MIN_BAR_HEIGHT = 1.5
+#: The least width a dot of a line or band chart has to itself: a longer series is
+#: thinned to the dots its width holds (`_thinned`).
+MIN_DOT_SPACING = 5.0
 
 
 class ChartStyle(StrEnum):
@@ -153,6 +156,8 @@ class ChartGeometry:
     - `band`: the low..high rectangle; `target_y`: the target line of a bar chart.
     - `today_x`: where today is, or None when today is outside the chart.
     - `first_day_label`, `last_day_label`: the days at the left and right edges.
+    - `values_in_series`: how many values the series had, when there were more than
+      the width holds and `points` is a selection of them (else 0).
     - `is_empty`: nothing to draw.
     """
 
@@ -174,6 +179,7 @@ class ChartGeometry:
     today_x: float | None = None
     first_day_label: str = ""
     last_day_label: str = ""
+    values_in_series: int = 0
     is_empty: bool = True
 
     @property
@@ -257,7 +263,8 @@ def draw(series: ChartSeries, *, width: int, height: int) -> ChartGeometry:
         top=LABEL_SIZE / 2 + 2,
         bottom=height - LABEL_SIZE - 8,
     )
-    points = _points(series, scale)
+    shown = _thinned(series, scale)
+    points = _points(series, shown, scale)
     lines = series.style is ChartStyle.LINE_WITH_PACE
     return ChartGeometry(
         width=width,
@@ -287,6 +294,7 @@ def draw(series: ChartSeries, *, width: int, height: int) -> ChartGeometry:
         else None,
         first_day_label=day_words(series.first_day, today=series.today),
         last_day_label=day_words(series.last_day, today=series.today),
+        values_in_series=len(series.points) if len(shown) < len(series.points) else 0,
         is_empty=False,
     )
 
@@ -303,10 +311,30 @@ def _value_domain(series: ChartSeries) -> tuple[Decimal, Decimal]:
     return (min(drawn), max(drawn)) if drawn else (Decimal(0), Decimal(1))
 
 
-def _points(series: ChartSeries, scale: _Scale) -> list[ChartPoint]:
+def _thinned(series: ChartSeries, scale: _Scale) -> list[SeriesPoint]:
+    """The points to draw: all of them where the width holds them, else one per
+    stretch of days as wide as MIN_DOT_SPACING, its latest, or its latest not met where
+    one is (a miss must not vanish among the days met). Years of days on a card would
+    otherwise draw, and put in the tab order, thousands of dots a few pixels wide.
+    Bars, one per period, are all drawn."""
+    if series.style is ChartStyle.BARS:
+        return series.points
+    room = max(1, int((scale.right - scale.left - 2 * PADDING) // MIN_DOT_SPACING))
+    if len(series.points) <= room:
+        return series.points
+    kept: dict[int, SeriesPoint] = {}
+    for point in series.points:
+        stretch = (point.day - scale.first_day).days * room // scale.days
+        held = kept.get(stretch)
+        if held is None or point.not_met or not held.not_met:
+            kept[stretch] = point
+    return list(kept.values())
+
+
+def _points(series: ChartSeries, shown: list[SeriesPoint], scale: _Scale) -> list[ChartPoint]:
     base = scale.y(max(scale.low, 0.0))
     points = []
-    for point in series.points:
+    for point in shown:
         top = scale.y(point.value)
         bar = None
         if series.style is ChartStyle.BARS:

@@ -1,11 +1,13 @@
 """Chart geometry: what the SVG template draws, from a progress payload."""
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
 import pytest
 
 from config.chart_axis import nice_ticks
+from config.charts import MIN_DOT_SPACING
 from goals.chart import PADDING, chart_geometry, chart_range
 from goals.kinds import GoalKind, all_kinds
 from goals.kinds.chart_styles import ChartStyle
@@ -212,3 +214,30 @@ def test_a_range_keeps_the_last_days_up_to_today():
 @pytest.mark.parametrize(("key", "expected"), [("3m", "3m"), ("bogus", "all"), (None, "all")])
 def test_an_unknown_range_reads_as_all(key, expected):
     assert chart_range(key) == expected
+
+
+def _days(first: str, count: int, value=lambda n: "80") -> dict[str, str]:
+    start = dt.date.fromisoformat(first)
+    return {(start + dt.timedelta(days=n)).isoformat(): value(n) for n in range(count)}
+
+
+def test_a_long_series_draws_the_dots_its_width_holds_each_a_real_day():
+    two_years = terms(
+        "reach", start_value="90", target="70", start_date="2024-03-01", deadline="2026-03-01"
+    )
+    values = _days("2024-03-01", 731, lambda n: f"{90 - n / 50:.1f}")
+    geometry = chart(two_years, values, "2026-03-01")
+
+    spacing = (geometry.plot_right - geometry.plot_left) / len(geometry.points)
+    assert spacing >= MIN_DOT_SPACING
+    assert len(geometry.points) < 731 == geometry.values_in_series
+    assert geometry.points[-1].label == "1 Mar: 75.4 kg"  # the latest value is drawn
+    for point in geometry.points:  # each dot is a day's own value, not a blend
+        value = values[point.day.isoformat()]
+        assert point.value_text == f"{Decimal(value).normalize():f} kg"
+    xs = [point.x for point in geometry.points]
+    assert xs == sorted(xs) and len(points(geometry.values)) == len(xs)
+
+
+def test_a_short_series_is_drawn_whole():
+    assert chart(REACH, _days("2026-03-01", 31), "2026-03-31").values_in_series == 0

@@ -30,12 +30,21 @@ def htmx_headers():
     return {"HX-Request": "true"}
 
 
+#: Marks of the tests a quick local `make test` leaves out, each with the variable that
+#: runs them and what they are. CI (`.ci/run`) sets the variables.
+LEFT_OUT_LOCALLY = {
+    "scale": ("RUN_SCALE_TESTS", "a memory or scale test"),
+    "audit": ("RUN_PAGE_AUDIT", "the audit of every page in the browser"),
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Memory and scale tests take a minute between them: CI (`.ci/run`) runs them, a
-    quick local `make test` leaves them out unless RUN_SCALE_TESTS=1."""
-    if os.environ.get("RUN_SCALE_TESTS") == "1":
-        return
-    later = pytest.mark.skip(reason="a scale test: RUN_SCALE_TESTS=1 runs it (CI does)")
-    for item in items:
-        if "scale" in item.keywords:
-            item.add_marker(later)
+    """The memory and scale tests, and the every-page audit, take minutes between
+    them: a local run leaves them out unless their variable is 1."""
+    for mark, (variable, what) in LEFT_OUT_LOCALLY.items():
+        if os.environ.get(variable) == "1":
+            continue
+        later = pytest.mark.skip(reason=f"{what}: {variable}=1 runs it (CI does)")
+        for item in items:
+            if mark in item.keywords:
+                item.add_marker(later)

@@ -10,6 +10,9 @@
 - every named URL of the site is one of the audited pages or is listed with the
   reason it is none (tests/e2e/pages.py).
 
+The browser checks are marked `audit`: CI runs them on PostgreSQL (the pages draw
+the same on either database), a local run with RUN_PAGE_AUDIT=1.
+
 The pages' data is made once for the module, on a live server of its own (the
 pytest-django `live_server` empties the database after each test). With
 AUDIT_SCREENSHOTS=<folder> the accessibility tests save each page's screenshot there
@@ -244,6 +247,7 @@ def overflow_problem(page: Page, width: int, found: dict) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.audit
 @pytest.mark.parametrize("width", list(WINDOWS))
 @pytest.mark.parametrize("page", PAGES, ids=page_ids)
 def test_page(tabs, site, page, width):
@@ -282,6 +286,7 @@ def test_page(tabs, site, page, width):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.audit
 def test_the_user_menu_of_a_long_name_fits_a_phone(tabs, site):
     """The header's menu of a 30-character name, opened on a phone: every item in it
     lies inside the screen."""
@@ -330,6 +335,7 @@ def test_every_named_url_is_audited_or_excused():
     assert all(reason for reason in EXCLUDED.values())
 
 
+@pytest.mark.audit
 def test_the_checks_find_what_they_look_for(tabs, site):
     """On a real page of the site (its Content Security Policy in force), the
     overflow check names a wide element and one that widens the page from inside a

@@ -166,3 +166,27 @@ def test_a_list_reloading_under_a_delete_waits_for_it(live_server, page: Page):
     expect(page.locator("#undo-region")).to_contain_text("“Weigh 70 kg” was deleted.")
     expect(page.locator(f"#goal-{deleted.id}")).to_have_count(0)
     expect(page.locator(f"#goal-{kept.id}")).to_contain_text("Run 100 km")
+
+
+def test_the_fields_of_a_kind_on_its_way_take_no_typing(live_server, page: Page):
+    """What is typed into the old kind's fields while the new kind's are fetched would be
+    replaced by them: those fields wait, disabled, and take the typing once they are in."""
+    UserFactory(username="uma")
+    base = live_server.url
+    log_in(page, base, "uma")
+    page.goto(f"{base}/goals/new/?blank=1")
+    held = []
+    page.route(re.compile(r"/goals/new/\?"), lambda route: held.append(route))
+
+    page.get_by_label("Kind").select_option("total")
+    page.wait_for_function("document.querySelector('#kind-fields').disabled")
+    expect(page.get_by_label("A day's value is its")).to_be_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator("#kind-fields legend")).to_have_text("Reach a total")
+    target = page.get_by_label("Target", exact=True)
+    expect(target).to_be_enabled()
+    target.fill("100")
+    expect(page.get_by_label("A day's value is its")).to_be_enabled()
+    expect(target).to_have_value("100")

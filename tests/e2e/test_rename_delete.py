@@ -23,6 +23,7 @@ def _dashboard_with_a_goal(page: Page, base: str, username: str, javascript: boo
     page.get_by_role("link", name="Dashboard").click()
     card = page.locator(f"#goal-{Goal.objects.get().id}")
     expect(card).to_contain_text("Weigh 75 kg")
+    page.wait_for_load_state()  # htmx is ready
     return card
 
 

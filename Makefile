@@ -6,6 +6,9 @@ SHELL := /bin/bash
 VENV := .venv
 # Where the API fuzzing writes its report (CI's two passes write one each).
 FUZZ_REPORT ?= api-fuzz-report.txt
+# pytest's worker processes (pytest-xdist): one per core. Each has its own test
+# database; a test file stays on one worker, so a module's fixtures are made once.
+TEST_WORKERS ?= auto
 PY := $(VENV)/bin/python
 PYENV_ROOT := $(shell pyenv root 2>/dev/null)
 # Django 6 needs Python 3.12+. Each candidate is run, not just looked up: pyenv shims
@@ -73,7 +76,7 @@ test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 	$(PY) -m tests.api_fuzz --output $(FUZZ_REPORT)
 
 lint:

@@ -312,15 +312,15 @@ def _value_domain(series: ChartSeries) -> tuple[Decimal, Decimal]:
 
 
 def _thinned(series: ChartSeries, scale: _Scale) -> list[SeriesPoint]:
-    """The points to draw: all of them where the width holds them, else one per
-    stretch of days as wide as MIN_DOT_SPACING, its latest, or its latest not met where
-    one is (a miss must not vanish among the days met). Years of days on a card would
-    otherwise draw, and put in the tab order, thousands of dots a few pixels wide.
-    Bars, one per period, are all drawn."""
+    """The points to draw: at most one per stretch of days as wide as MIN_DOT_SPACING,
+    its latest, or its latest not met where one is (a miss must not vanish among the
+    days met). Years of days on a card would otherwise draw, and put in the tab order,
+    thousands of dots a few pixels wide; a month of days at the start of a long window
+    would be a smudge. Bars, one per period, are all drawn."""
     if series.style is ChartStyle.BARS:
         return series.points
     room = max(1, int((scale.right - scale.left - 2 * PADDING) // MIN_DOT_SPACING))
-    if len(series.points) <= room:
+    if scale.days <= room:
         return series.points
     kept: dict[int, SeriesPoint] = {}
     for point in series.points:

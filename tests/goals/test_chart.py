@@ -241,3 +241,16 @@ def test_a_long_series_draws_the_dots_its_width_holds_each_a_real_day():
 
 def test_a_short_series_is_drawn_whole():
     assert chart(REACH, _days("2026-03-01", 31), "2026-03-31").values_in_series == 0
+
+
+def test_days_crowded_into_the_start_of_a_long_window_are_thinned_too():
+    four_months = terms(
+        "reach", start_value="90", target="70", start_date="2026-03-01", deadline="2026-06-30"
+    )
+    values = _days("2026-03-01", 30, lambda n: f"{90 - n / 10:.1f}")
+    geometry = chart(four_months, values, "2026-03-30")
+
+    assert len(geometry.points) < 30 == geometry.values_in_series
+    xs = [point.x for point in geometry.points]
+    assert min(after - before for before, after in itertools.pairwise(xs)) >= 4
+    assert geometry.points[-1].date_text == "30 Mar"

@@ -352,6 +352,14 @@ def test_a_unit_that_does_not_convert_is_a_422_on_unit(api, metric):
     assert fields_of(error) == {"unit"}
 
 
+@pytest.mark.parametrize(("value", "unit"), [(-3, ""), (-3, "lb")])
+def test_a_negative_weight_is_refused_while_validating_the_value(api, metric, value, unit):
+    body = {"metric_id": metric.id, "value": value, "unit": unit}
+    error = error_of(api.call("post", "measurements", body), 422, "validation_failed")
+    assert error["phase"] == "validate"
+    assert "cannot be negative" in error["message"]
+
+
 def test_a_time_in_the_future_is_a_422_on_measured_at(api, metric):
     body = {"metric_id": metric.id, "value": 80, "measured_at": "2999-01-01T00:00:00Z"}
     error = error_of(api.call("post", "measurements", body), 422, "validation_failed")

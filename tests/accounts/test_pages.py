@@ -160,3 +160,19 @@ def test_preferences_select_the_saved_zone(signed_in):
     select = zone_select(signed_in.get(reverse("accounts:preferences")).text)
     assert select.option("Europe/Berlin").selected
     assert "Other" not in select.groups()
+
+
+def test_a_field_with_two_errors_has_one_error_element_its_input_points_to(client):
+    """ "abc" is too short and too common: both reasons, under one id, so the input's
+    aria-describedby names one element and the page has no id twice."""
+    page = client.post(
+        reverse("accounts:signup"),
+        {"username": "newcomer", "password1": "abc", "password2": "abc", "time_zone": "UTC"},
+    )
+    assert page.status_code == 200
+    errors = re.findall(r'<p class="field-error" id="(id_password2_error)">([^<]*)</p>', page.text)
+    assert len(errors) == 1
+    assert "too short" in errors[0][1] and "too common" in errors[0][1]
+    assert page.text.count('id="id_password2_error"') == 1
+    (described,) = re.findall(r'aria-describedby="([^"]*)" id="id_password2"', page.text)
+    assert "id_password2_error" in described.split()

@@ -1,10 +1,13 @@
+import math
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,6 +19,7 @@ from config.errors import error_response
 from config.forms import apply_error
 from config.request_context import Phase, set_phase
 
+from . import reset_limits
 from .contracts import ApiTokenRef, ChangeEmail, CreateApiToken, SignUp, UpdatePreferences
 from .forms import ApiTokenForm, EmailForm, PreferencesForm, QueuedPasswordResetForm, SignUpForm
 from .orchestrators import (
@@ -31,6 +35,7 @@ from .orchestrators import (
 )
 from .selectors import api_tokens_for, email_state_for, preferences_for, user_for_login
 from .tasks import enqueue_email_link
+from .throttle import client_address
 
 #: The backend a new account is logged in with (the login throttle's backend only
 #: watches attempts; it logs no one in).
@@ -222,9 +227,33 @@ def api_token_revoke(request, token_id: int):
 
 
 class PasswordReset(auth_views.PasswordResetView):
+    """Django's reset page, with a limit per client and one per address
+    (`reset_limits`): past the first, the page says when to try again; past the
+    second, nothing is mailed and the page answers as always."""
+
     form_class = QueuedPasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        client = client_address(self.request) or ""
+        asked = reset_limits.count("client", client, settings.PASSWORD_RESET_CLIENT_LIMIT)
+        if not asked.allowed:
+            minutes = math.ceil(asked.retry_after / 60)
+            form.add_error(
+                None,
+                "Too many reset requests from here. "
+                f"Try again in {minutes} minute{pluralize(minutes)}.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(asked.retry_after)
+            return response
+        address = form.cleaned_data["email"].strip().lower()
+        mailed = reset_limits.count("address", address, settings.PASSWORD_RESET_ADDRESS_LIMIT)
+        if not mailed.allowed:
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):

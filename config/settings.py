@@ -170,6 +170,11 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+# Password reset requests (`accounts/reset_limits.py`): mails per address, and requests
+# per client address, per window ("3/h").
+PASSWORD_RESET_ADDRESS_LIMIT = os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT", "3/h")
+PASSWORD_RESET_CLIENT_LIMIT = os.environ.get("PASSWORD_RESET_CLIENT_LIMIT", "20/h")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

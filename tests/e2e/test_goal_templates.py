@@ -109,13 +109,19 @@ def test_a_new_kind_brings_its_daily_aggregation(live_server, page: Page):
     expect(page.locator("#aggregation-field")).to_have_count(1)
 
 
-def test_delete_and_undo_show_one_notice_at_a_time(live_server, page: Page):
-    user = UserFactory(username="ned")
-    first = GoalFactory(metric__owner=user, title="Weigh 75 kg")
-    second = GoalFactory(metric__owner=user, title="Weigh 70 kg")
-    base = live_server.url
-    log_in(page, base, "ned")
+def _dashboard_with_goals(page: Page, base: str, username: str, *titles: str) -> list:
+    """Goals of these titles on a new user's dashboard, open in `page`."""
+    user = UserFactory(username=username)
+    goals = [GoalFactory(metric__owner=user, title=title) for title in titles]
+    log_in(page, base, username)
     page.goto(f"{base}/")
+    return goals
+
+
+def test_delete_and_undo_show_one_notice_at_a_time(live_server, page: Page):
+    first, second = _dashboard_with_goals(
+        page, live_server.url, "ned", "Weigh 75 kg", "Weigh 70 kg"
+    )
     region = page.locator("#undo-region")
     notices = region.locator(".page-notice")
 
@@ -146,12 +152,7 @@ def test_delete_and_undo_show_one_notice_at_a_time(live_server, page: Page):
 def test_a_list_reloading_under_a_delete_waits_for_it(live_server, page: Page):
     """The list fetches itself again (another change's event) while a card's Delete is
     on its way: the Delete still says so and the card still goes."""
-    user = UserFactory(username="ida")
-    deleted = GoalFactory(metric__owner=user, title="Weigh 70 kg")
-    kept = GoalFactory(metric__owner=user, title="Run 100 km")
-    base = live_server.url
-    log_in(page, base, "ida")
-    page.goto(f"{base}/")
+    deleted, kept = _dashboard_with_goals(page, live_server.url, "ida", "Weigh 70 kg", "Run 100 km")
     held = []
     page.route(re.compile(r"/delete/$"), lambda route: held.append(route))
 

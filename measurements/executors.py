@@ -213,7 +213,7 @@ def _audit(measurement: Measurement, action: Action, **fields) -> None:
 
 
 def _data(
-    measurement: Measurement, *, replayed: bool = False, outside: list[str] = ()
+    measurement: Measurement, *, replayed: bool = False, outside: Iterable[str] = ()
 ) -> MeasurementData:
     places = measurement.metric.places if Measurement.metric.is_cached(measurement) else None
     return MeasurementData.model_validate(measurement).model_copy(

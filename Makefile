@@ -8,8 +8,12 @@ VENV := .venv
 FUZZ_REPORT ?= api-fuzz-report.txt
 # pytest's worker processes (pytest-xdist): one per core. Each has its own test
 # database; a test file stays on one worker, so a module's fixtures are made once.
+# The browser tests run after the others, in a pytest run of their own: Playwright's
+# sync API leaves its event loop marked as the main thread's running loop, which a
+# later test of the same process calling an async view would trip over.
 TEST_WORKERS ?= auto
 PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 PYENV_ROOT := $(shell pyenv root 2>/dev/null)
 # Django 6 needs Python 3.12+. Each candidate is run, not just looked up: pyenv shims
 # exist on PATH even for versions that are not active.
@@ -76,7 +80,8 @@ test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PYTEST) -m "not e2e"
+	$(PYTEST) -m e2e
 	$(PY) -m tests.api_fuzz --output $(FUZZ_REPORT)
 
 lint:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from config.envelope import Result
@@ -86,14 +86,30 @@ def recording() -> Iterator[list[Event]]:
         _pending.reset(token)
 
 
+#: SQLSTATEs of a transaction the database aborted so that another could go on (a
+#: deadlock, a serialization failure): run again, it goes through.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+#: How many times an executor's transaction is run before such an abort is raised.
+ATTEMPTS = 3
+
+
 def executor[**P](func: Callable[P, Result]) -> Callable[P, Result]:
     """One durable transaction around `func`, with the events it emits written in it
-    (see the module's docstring)."""
+    (see the module's docstring). A transaction the database aborted for a deadlock or
+    a serialization failure is run again, up to ATTEMPTS times: nothing of it was
+    kept, and nothing leaves an executor before its commit."""
 
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> Result:
-        with transaction.atomic(durable=True), recording() as pending:
-            result = func(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with transaction.atomic(durable=True), recording() as pending:
+                    result = func(*args, **kwargs)
+                break
+            except OperationalError as exc:
+                sqlstate = getattr(exc.__cause__, "sqlstate", None)
+                if attempt == ATTEMPTS or sqlstate not in RETRYABLE_SQLSTATES:
+                    raise
         if not pending or not isinstance(result, Result):
             return result
         return result.with_affected([key for event in pending for key in event.affected])

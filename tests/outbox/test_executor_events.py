@@ -4,14 +4,15 @@ changed, what it affects, and the object as the API shows it."""
 import datetime as dt
 from decimal import Decimal
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.envelope import Result
 from events.models import Event
-from events.outbox import emit, executor
+from events.outbox import ATTEMPTS, emit, executor
 from goals.contracts import GoalRef, RenameGoal
 from goals.orchestrators import archive_goal, rename_goal
 from measurements.contracts import MeasurementRef, RecordMeasurement
@@ -97,6 +98,52 @@ def test_an_event_emitted_by_a_write_that_rolls_back_never_existed():
 
     with pytest.raises(RuntimeError):
         write_then_fail()
+    assert Event.objects.count() == 0
+
+
+def _aborted(error: type[psycopg.errors.Error]) -> OperationalError:
+    """What Django raises for a transaction PostgreSQL aborted with `error`."""
+    try:
+        raise OperationalError(error.__name__) from error()
+    except OperationalError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure]
+)
+def test_a_transaction_aborted_for_a_deadlock_is_run_again_and_keeps_one_event(error):
+    metric = MetricFactory()
+    runs = []
+
+    @executor
+    def write_once_aborted() -> Result:
+        runs.append(1)
+        emit("measurement.recorded", owner_id=metric.owner_id, affected=["metric:1"])
+        if len(runs) == 1:
+            raise _aborted(error)
+        return Result.success()
+
+    assert write_once_aborted().affected == ["metric:1"]
+    assert len(runs) == 2
+    assert types_written() == ["measurement.recorded"]
+
+
+def test_an_abort_that_keeps_coming_or_another_database_error_is_raised():
+    runs = []
+
+    @executor
+    def always(error) -> Result:
+        runs.append(error)
+        raise _aborted(error)
+
+    with pytest.raises(OperationalError):
+        always(psycopg.errors.DeadlockDetected)
+    assert len(runs) == ATTEMPTS
+    runs.clear()
+    with pytest.raises(OperationalError):
+        always(psycopg.errors.AdminShutdown)
+    assert len(runs) == 1
     assert Event.objects.count() == 0
 
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from config.rates import parse_rate
+
 #: The wall clock every process shares.
 clock = time.time
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,6 @@ class Allowance:
     allowed: bool
     #: Seconds until the window closes (whole, at least 1).
     retry_after: int
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """`3/h` as (3, 3600): a count, and a window of one second, minute, hour or day."""
-    count, _, unit = rate.partition("/")
-    return int(count), _UNITS[unit.strip()[:1].lower()]
 
 
 def count(kind: str, who: str, rate: str) -> Allowance:

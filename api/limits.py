@@ -37,7 +37,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from ninja.throttling import SimpleRateThrottle
+
+from config.rates import parse_rate
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +66,6 @@ class Decision:
     allowed: bool
     #: Seconds until the window closes (whole, at least 1).
     retry_after: int
-
-
-@functools.lru_cache(maxsize=16)
-def parse_rate(rate: str) -> tuple[int, int]:
-    """`600/m` as (600, 60): the syntax of django-ninja's throttles."""
-    throttle = SimpleRateThrottle(rate)
-    return throttle.num_requests, throttle.duration
 
 
 #: After Redis failed to answer, the seconds the limit counts in process before it

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts import reset_limits
+from config.rates import parse_rate
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,4 +74,4 @@ def test_a_client_past_its_limit_is_told_when_to_try_again(client, ada, settings
     ("rate", "expected"), [("3/h", (3, 3600)), ("20/hour", (20, 3600)), ("5/m", (5, 60))]
 )
 def test_rates_read_as_count_and_window(rate, expected):
-    assert reset_limits.parse_rate(rate) == expected
+    assert parse_rate(rate) == expected

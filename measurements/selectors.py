@@ -122,7 +122,14 @@ class Cursor:
             moment = EPOCH + dt.timedelta(microseconds=micros)
         except (ValueError, OverflowError):
             return None
+        if not 0 < row_id <= LARGEST_ID:
+            return None
         return cls(measured_at=moment, id=row_id)
+
+
+#: The largest id a row can have (a 64-bit signed column); a cursor naming a larger one
+#: was not given out, and SQLite could not even bind it.
+LARGEST_ID = 2**63 - 1
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -147,7 +147,7 @@ def goal_snooze(request, goal_id: int):
     form = SnoozeForm(request.POST)
     if not form.is_valid():
         return error_response(
-            request, ValidationFailed.on("days", "Choose how long to snooze for.").detail
+            request, ValidationFailed.on("days", "Choose how long to snooze for.").detail()
         )
     days = form.cleaned_data["days"]
     today = timezone.now().astimezone(preferences_for(request.user).zone).date()

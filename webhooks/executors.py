@@ -318,7 +318,9 @@ def delivery_resend(
     schedule. One still pending is a Conflict: it is on its way."""
     deliveries = Delivery.objects.select_for_update().select_related("endpoint")
     if endpoint_id is not None:
-        deliveries = deliveries.filter(endpoint_id=endpoint_id)
+        # Through the endpoint's id, whose lookup finds nothing for an id beyond the
+        # column (the foreign key's own would send it to the database, which refuses it).
+        deliveries = deliveries.filter(endpoint__id=endpoint_id)
     delivery = deliveries.filter(id=delivery_id, endpoint__owner_id=owner_id).first()
     if delivery is None:
         raise NotFound("There is no such delivery.")

@@ -55,7 +55,7 @@ def delivery_log(
 def delivery_for_owner(*, delivery_id: int, owner_id: int, endpoint_id: int | None = None):
     deliveries = Delivery.objects.filter(id=delivery_id, endpoint__owner_id=owner_id)
     if endpoint_id is not None:
-        deliveries = deliveries.filter(endpoint_id=endpoint_id)
+        deliveries = deliveries.filter(endpoint__id=endpoint_id)
     delivery = deliveries.prefetch_related(
         Prefetch("attempt_log", queryset=Attempt.objects.order_by("at", "id"))
     ).first()

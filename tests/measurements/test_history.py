@@ -44,7 +44,10 @@ def test_pages_cover_every_row_once_in_order_with_equal_timestamps(size):
     assert pages[-1]  # no empty last page
 
 
-@pytest.mark.parametrize("text", [None, "", "abc", "1.2.3", "99999999999999999999999.1"])
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "abc", "1.2.3", "99999999999999999999999.1", f"0.{2**63}", "0.0", "5.-1"],
+)
 def test_a_nonsense_cursor_means_the_first_page(text):
     assert Cursor.decode(text) is None
 

@@ -169,6 +169,16 @@ def test_a_goals_reminders_are_snoozed_and_woken(ada_client, ada, other_user):
     assert not Snooze.objects.exists()
 
 
+def test_a_snooze_without_a_length_is_refused_in_words(ada_client, ada):
+    goal = weight_goal(ada)
+    for days in (None, "", "many"):
+        data = {} if days is None else {"days": days}
+        response = ada_client.post(reverse("notifications:snooze", args=[goal.id]), data)
+        assert response.status_code == 422
+        assert "Choose how long to snooze for." in response.content.decode()
+    assert not Snooze.objects.exists()
+
+
 def test_one_click_unsubscribe_works_without_logging_in(client, ada):
     url = reverse("notifications:unsubscribe", args=[unsubscribe.token_for(ada.id)])
     asked = client.get(url)

@@ -24,7 +24,9 @@ api = NinjaAPI(
         "(`Authorization: Bearer gt_…`) or a signed-in session with its CSRF token. "
         "Every POST takes an `Idempotency-Key`. Numbers are strings, exact; times are "
         "ISO 8601 with their microseconds, in UTC (`Z`). Errors have one shape: "
-        '`{"error": {"code", "message", "phase", "correlation_id", "fields"}}`.'
+        '`{"error": {"code", "message", "phase", "correlation_id", "fields"}}`, except '
+        "for what the HTTP server refuses before the API: a request line over about 4 KB "
+        "(414) and headers too many or too long (431)."
     ),
     auth=AUTH,
     parser=StrictJsonParser(),

@@ -45,8 +45,17 @@ class ErrorOut(Schema):
     error: ErrorDetailOut
 
 
-def error_responses(*extra: int) -> dict[int, type[Schema]]:
+#: Refused by the HTTP server before the API sees the request, so in its words and not
+#: in the API's error shape: a request line over about 4 KB (414), headers too many or
+#: too long (431).
+SERVER_REFUSALS = (414, 431)
+
+
+def error_responses(*extra: int) -> dict[int, type[Schema] | None]:
     """The error answers of an operation: those every request can meet (a malformed,
-    oversized or non-JSON body, no or a bad token, invalid input, the rate limit)
-    plus `extra`."""
-    return dict.fromkeys((400, 401, 413, 415, 422, 429, *extra), ErrorOut)
+    oversized or non-JSON body, no or a bad token, invalid input, the rate limit, a
+    request the HTTP server refuses) plus `extra`."""
+    return {
+        **dict.fromkeys((400, 401, 413, 415, 422, 429, *extra), ErrorOut),
+        **dict.fromkeys(SERVER_REFUSALS, None),
+    }

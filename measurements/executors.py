@@ -35,7 +35,7 @@ from .contracts import (
     UpdateMetric,
     Written,
 )
-from .inserts import insert_unless_held
+from .inserts import insert_recorded
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 from .precision import places_in
 from .rollup import rollup_add, rollup_refresh, touched_by
@@ -65,16 +65,20 @@ def tell_changed(
     now: dt.datetime,
     moved_from: Iterable[tuple[int, dt.datetime]] = (),
     recorded_at: dt.datetime | None = None,
+    in_rollup: bool = False,
 ) -> dict[int, dependents.Dependents]:
     """Record one event per changed measurement (type, and the measurement as the API
     shows it, taken before a delete), after the writes: the rollup is refreshed where
     they fall, what depends on each metric is judged with them counted, and each event
     affects its metric's keys. An edit that moves a measurement in time also names its
     old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed.
-    A single record names its moment in `recorded_at`, for the windows it misses."""
+    A single record names its moment in `recorded_at`, for the windows it misses, and
+    says `in_rollup` when its insert added it to its bucket already."""
     if not changes:
         return {}
-    if not moved_from and all(type == types.MEASUREMENT_RECORDED for type, _ in changes):
+    if in_rollup:
+        assert not moved_from, "a measurement that moved has buckets to refresh"
+    elif not moved_from and all(type == types.MEASUREMENT_RECORDED for type, _ in changes):
         rollup_add(data["id"] for _, data in changes)
     else:
         rollup_refresh([*touched_by(changes), *moved_from])
@@ -257,8 +261,17 @@ def measurement_record(
         updated=now,
     )
     measurement.full_clean(exclude=["metric"], validate_unique=False, validate_constraints=False)
+    entry = trail.entry(
+        **_audit_fields(
+            measurement,
+            Action.CREATED,
+            actor_id=owner_id,
+            now=now,
+            after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
+        )
+    )
     try:
-        written = insert_unless_held(measurement)
+        written = insert_recorded(measurement, entry)
     except IntegrityError as exc:  # its metric was deleted meanwhile
         raise ValidationFailed.on("metric", "There is no such metric.") from exc
     if not written:
@@ -270,18 +283,12 @@ def measurement_record(
             )
         return Result.success(_data(existing, replayed=True))
     _note_typed(metric, [(measurement.value, measurement.original_unit)])
-    _audit(
-        measurement,
-        Action.CREATED,
-        actor_id=owner_id,
-        now=now,
-        after=trail.snapshot(measurement, SNAPSHOT_FIELDS),
-    )
     built_on = tell_changed(
         owner_id,
         [(types.MEASUREMENT_RECORDED, shown(measurement))],
         now=now,
         recorded_at=measurement.measured_at,
+        in_rollup=True,
     )
     return Result.success(_data(measurement, outside=built_on[metric.id].outside))
 

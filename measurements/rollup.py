@@ -31,6 +31,7 @@ __all__ = [
     "bucket_of",
     "bucket_start",
     "rollup_add",
+    "rollup_add_from",
     "rollup_rebuild",
     "rollup_refresh",
     "touched_by",
@@ -229,6 +230,22 @@ def rollup_add(measurement_ids: Iterable[int], *, connection=None) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql + _merged(rollup), [listed, listed] if locks else [listed])
+
+
+def rollup_add_from(source: str, *, gate: str, connection=None) -> str:
+    """SQL that adds each row of `source` (a new measurement's id, metric_id, value and
+    measured_at: an `INSERT ... RETURNING` of the same statement) to its bucket, once
+    `gate` holds: a condition that takes the metric's key-share lock, as `rollup_add`
+    does (see there). One row per bucket: an upsert cannot touch a row twice."""
+    connection = connection or default_connection
+    rollup = connection.ops.quote_name(MeasurementRollup._meta.db_table)
+    bucket = _BUCKET[connection.vendor]
+    return (
+        f"INSERT INTO {rollup} ({_COLUMNS}) "
+        f"SELECT metric_id, {bucket}, 1, value, value, value, "
+        f"measured_at, id, value, measured_at, id, value FROM {source} WHERE {gate} "
+        f"ON CONFLICT (metric_id, bucket) DO UPDATE SET {_merged(rollup)}"
+    )
 
 
 def _listed_ids(ids: list[int], connection) -> tuple[str, object]:

@@ -7,11 +7,14 @@ import datetime as dt
 import threading
 import time
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
-from measurements.models import Measurement, MeasurementRollup
+from audit.models import Action, AuditEntry
+from measurements.inserts import insert_recorded
+from measurements.models import Measurement, MeasurementRollup, Metric
 from measurements.rollup import rollup_add, rollup_rebuild, rollup_refresh
 from tests.factories import MeasurementFactory, MetricFactory
 from tests.faults.live_processes import is_postgresql
@@ -25,17 +28,40 @@ AT = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 HOLD_SECONDS = 0.4
 
 
-def add(metric_id: int, hold: float, started: threading.Event, errors: list) -> None:
+def added(metric_id: int) -> Measurement:
+    return Measurement(
+        metric_id=metric_id,
+        value=Decimal("90"),
+        measured_at=AT + dt.timedelta(minutes=5),
+        created=AT,
+        updated=AT,
+    )
+
+
+def insert_then_add(metric_id: int) -> None:
+    measurement = added(metric_id)
+    measurement.save()
+    rollup_add([measurement.id])
+
+
+def insert_with_trail(metric_id: int) -> None:
+    """The record path's one statement (on PostgreSQL): insert, audit entry, bucket."""
+    measurement = added(metric_id)
+    owner_id = Metric.objects.get(id=metric_id).owner_id
+    entry = AuditEntry(
+        at=AT, owner_id=owner_id, action=Action.CREATED, subject_type="measurement", summary="90"
+    )
+    assert insert_recorded(measurement, entry)
+    assert AuditEntry.objects.get(id=entry.id).subject_id == measurement.id
+
+
+ADDERS = {"rollup_add": insert_then_add, "insert_recorded": insert_with_trail}
+
+
+def add(adder, metric_id: int, hold: float, started: threading.Event, errors: list) -> None:
     try:
         with transaction.atomic():
-            added = Measurement.objects.create(
-                metric_id=metric_id,
-                value=Decimal("90"),
-                measured_at=AT + dt.timedelta(minutes=5),
-                created=AT,
-                updated=AT,
-            )
-            rollup_add([added.id])
+            adder(metric_id)
             started.set()
             time.sleep(hold)
     except Exception as exc:
@@ -67,8 +93,9 @@ def rows(metric_id: int) -> list[tuple]:
     )
 
 
+@pytest.mark.parametrize("adder", ADDERS)
 @pytest.mark.parametrize("first", ["add", "refresh"])
-def test_an_addition_and_a_refresh_of_one_bucket_leave_it_as_a_rebuild_does(first):
+def test_an_addition_and_a_refresh_of_one_bucket_leave_it_as_a_rebuild_does(first, adder):
     metric = MetricFactory()
     kept = MeasurementFactory(metric=metric, value=Decimal("80"), measured_at=AT)
     gone = MeasurementFactory(
@@ -76,7 +103,7 @@ def test_an_addition_and_a_refresh_of_one_bucket_leave_it_as_a_rebuild_does(firs
     )
     errors: list = []
     leader_started, follower_started = threading.Event(), threading.Event()
-    adding = (add, metric.id)
+    adding = (partial(add, ADDERS[adder]), metric.id)
     refreshing = (delete_and_refresh, gone)
     (lead, lead_arg), (follow, follow_arg) = (
         (adding, refreshing) if first == "add" else (refreshing, adding)

@@ -10,8 +10,8 @@ first and last measurement), not from the raw rows, so a day costs at most its 9
 quarter-hours however many measurements it holds. Every zone offset in use is a
 multiple of 15 minutes, so local midnights fall on bucket edges and a local day is
 exactly the buckets between its midnights; the database groups the buckets into days
-(`_day_number`: a bucket's local day as arithmetic on the bucket, piecewise between
-the zone's offset changes), so what comes back is one row per metric-day.
+(`rollup_days`: a bucket's local day as arithmetic on the bucket, piecewise between the
+zone's offset changes), so what comes back is one row per metric-day.
 
 The number of queries does not grow with the number of goals, metrics or measurements:
 
@@ -37,8 +37,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    BigIntegerField,
-    Case,
     Count,
     F,
     Max,
@@ -46,19 +44,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
     Window,
 )
-from django.db.models.expressions import Expression
 from django.db.models.functions import FirstValue, RowNumber, TruncDate
 
-from measurements.models import BUCKET_SECONDS, Measurement, MeasurementRollup, Metric
-from measurements.rollup import bucket_of
+from measurements.models import Measurement, Metric
 
 from .choices import Aggregation
 from .kinds.days import ONE_DAY, DailySeries, DayRange, rounded
 from .models import Goal
+from .rollup_days import edges_from_rollup, grouped_from_rollup, local_midnight
 
 __all__ = [
     "DailySeries",
@@ -142,8 +137,8 @@ def _measurements_within(spans: Mapping[int, DayRange], zone: ZoneInfo) -> Query
     for metric_id, days in spans.items():
         condition |= Q(
             metric_id=metric_id,
-            measured_at__gte=_local_midnight(days.first, zone),
-            measured_at__lt=_local_midnight(days.last + ONE_DAY, zone),
+            measured_at__gte=local_midnight(days.first, zone),
+            measured_at__lt=local_midnight(days.last + ONE_DAY, zone),
         )
     return (
         Measurement.objects.filter(condition)
@@ -152,27 +147,25 @@ def _measurements_within(spans: Mapping[int, DayRange], zone: ZoneInfo) -> Query
     )
 
 
-def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    # Where midnight falls in a DST gap, fold=0 resolves to the moment the day begins.
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-
-
 def _grouped(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
     rows = (
         _measurements_within(spans, zone)
         .values("metric_id", "day")
         .annotate(total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value"))
     )
-    return {
-        (row["metric_id"], row["day"]): {
-            Aggregation.SUM: rounded(row["total"]),
+    found = {}
+    for row in rows:
+        # Every value has six places, so the rounded sum is exact again (SQLite sums
+        # floats), and the mean is taken from it, as from the rollup.
+        total = rounded(row["total"])
+        found[(row["metric_id"], row["day"])] = {
+            Aggregation.SUM: total,
             Aggregation.COUNT: Decimal(row["count"]),
             Aggregation.MIN: rounded(row["low"]),
             Aggregation.MAX: rounded(row["high"]),
-            Aggregation.MEAN: rounded(row["total"] / row["count"]),
+            Aggregation.MEAN: rounded(total / row["count"]),
         }
-        for row in rows
-    }
+    return found
 
 
 def _edges(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
@@ -213,118 +206,14 @@ def _medians(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
     }
 
 
-EPOCH = dt.date(1970, 1, 1)
-#: Quarter-hours in a day of 24 hours.
-DAY_BUCKETS = 86400 // BUCKET_SECONDS
-
-
-def _rollup_within(spans: Mapping[int, DayRange], zone: ZoneInfo) -> QuerySet:
-    """The rollup buckets of these metrics between each span's local midnights, each
-    with its local `day` (days since the epoch)."""
-    condition = Q()
-    for metric_id, days in spans.items():
-        condition |= Q(
-            metric_id=metric_id,
-            bucket__gte=bucket_of(_local_midnight(days.first, zone)),
-            bucket__lt=bucket_of(_local_midnight(days.last + ONE_DAY, zone)),
-        )
-    first = min(days.first for days in spans.values())
-    last = max(days.last for days in spans.values())
-    return (
-        MeasurementRollup.objects.filter(condition, count__gt=0)
-        .annotate(day=_day_number(first, last, zone))
-        .order_by()
-    )
-
-
-def _day_number(first: dt.date, last: dt.date, zone: ZoneInfo) -> Expression:
-    """A bucket's local day, as days since the epoch, for buckets from `first` to
-    `last` (local days): `(bucket + shift) / 96` over each run of 24-hour days with
-    the same offset at midnight, a constant on a day of 23 or 25 hours."""
-    pieces: list[tuple[int, Expression]] = []
-    shift = None
-    day, start = first, bucket_of(_local_midnight(first, zone))
-    while day <= last:
-        end = bucket_of(_local_midnight(day + ONE_DAY, zone))
-        number = (day - EPOCH).days
-        if end - start == DAY_BUCKETS:
-            day_shift = number * DAY_BUCKETS - start
-            if day_shift == shift:
-                pieces[-1] = (end, pieces[-1][1])
-            else:
-                shift = day_shift
-                pieces.append((end, (F("bucket") + day_shift) / DAY_BUCKETS))
-        else:
-            shift = None
-            pieces.append((end, Value(number)))
-        day, start = day + ONE_DAY, end
-    if len(pieces) == 1:
-        return pieces[0][1]
-    *bounded, (_, rest) = pieces
-    whens = [When(bucket__lt=end, then=expression) for end, expression in bounded]
-    return Case(*whens, default=rest, output_field=BigIntegerField())
-
-
-def _on(number: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=number)
-
-
-def _grouped_from_rollup(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
-    rows = (
-        _rollup_within(spans, zone)
-        .values("metric_id", "day")
-        .annotate(whole=Sum("total"), measured=Sum("count"), lowest=Min("low"), highest=Max("high"))
-    )
-    return {(row["metric_id"], _on(row["day"])): _reduced(row) for row in rows}
-
-
-def _reduced(row: dict) -> dict[str, Decimal]:
-    # SQLite sums the buckets' totals as floats: rounded to the six places every
-    # value has, the sum is exact again, and so is the mean taken from it.
-    total = rounded(row["whole"])
-    return {
-        Aggregation.SUM: total,
-        Aggregation.COUNT: Decimal(row["measured"]),
-        Aggregation.MIN: rounded(row["lowest"]),
-        Aggregation.MAX: rounded(row["highest"]),
-        Aggregation.MEAN: rounded(total / row["measured"]),
-    }
-
-
-def _edges_from_rollup(spans: Mapping[int, DayRange], zone: ZoneInfo) -> MetricDayValues:
-    metric_day = [F("metric_id"), F("day")]
-    rows = (
-        _rollup_within(spans, zone)
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=metric_day, order_by=[F("first_at"), F("first_id")]
-            ),
-            day_last=Window(
-                FirstValue("last_value"),
-                partition_by=metric_day,
-                order_by=[F("last_at").desc(), F("last_id").desc()],
-            ),
-        )
-        .filter(position=1)
-        .values("metric_id", "day", "first_value", "day_last")
-    )
-    return {
-        (row["metric_id"], _on(row["day"])): {
-            Aggregation.FIRST: rounded(row["first_value"]),
-            Aggregation.LAST: rounded(row["day_last"]),
-        }
-        for row in rows
-    }
-
-
 FROM_ROWS: tuple[tuple[frozenset[str], Reader], ...] = (
     (GROUPED, _grouped),
     (EDGES, _edges),
     (MEDIAN, _medians),
 )
 FROM_ROLLUP: tuple[tuple[frozenset[str], Reader], ...] = (
-    (GROUPED, _grouped_from_rollup),
-    (EDGES, _edges_from_rollup),
+    (GROUPED, grouped_from_rollup),
+    (EDGES, edges_from_rollup),
     (MEDIAN, _medians),
 )
 

@@ -44,7 +44,9 @@ WINDOWS = {
     "berlin-autumn": ("Europe/Berlin", "2026-10-23", 5),
     "chatham-dst-ends": ("Pacific/Chatham", "2026-04-03", 5),
 }
-SEEDS = [1, 2, 3]
+#: 12 and 14 once found the raw path's mean off by a millionth on SQLite (taken from the
+#: float sum before rounding it).
+SEEDS = [1, 2, 3, 12, 14]
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 EDGES = [dt.timedelta(0), dt.timedelta(microseconds=1), dt.timedelta(seconds=1)]
 

@@ -18,9 +18,9 @@ The number of queries does not grow with the number of goals, metrics or measure
 1. one grouped query of the rollup for `sum`, `count`, `min`, `max` and `mean` (mean
    is sum / count in Decimal rather than the database's `AVG`, so both databases give
    the same six decimal places);
-2. one window query of the rollup for `first` and `last` (per metric-day, the bucket
-   with the earliest first measurement, with the last value of the bucket with the
-   latest last measurement beside it; ties go to the smaller, and the larger, id);
+2. one query of the rollup for `first` and `last` (per metric-day, the first value of
+   its earliest non-empty bucket and the last value of its latest: buckets do not
+   overlap in time, and each keeps its own first and last);
 3. one query of raw rows for `median`, reduced in Python (SQLite has no percentile,
    and a median does not combine from buckets).
 

@@ -37,23 +37,21 @@ WHERE count > 0 AND ({within})
 GROUP BY metric_id, day
 """
 
-#: Per metric-day, the bucket with the earliest first measurement (ties to the smaller
-#: id), with the last value of the bucket with the latest last measurement beside it.
+#: Per metric-day, the first value of its earliest bucket and the last value of its
+#: latest: buckets cut time into quarter-hours, so the day's first measurement is the
+#: first of its earliest non-empty bucket (ties inside a bucket are the bucket's own).
+#: One grouping finds the two buckets, and the unique (metric, bucket) index reads
+#: their values: no sort of the day's buckets.
 _EDGES = """
-SELECT metric_id, day, first_value, day_last FROM (
-    SELECT metric_id, day, first_value,
-        ROW_NUMBER() OVER (PARTITION BY metric_id, day ORDER BY first_at, first_id) AS position,
-        FIRST_VALUE(last_value) OVER (
-            PARTITION BY metric_id, day ORDER BY last_at DESC, last_id DESC
-        ) AS day_last
-    FROM (
-        SELECT metric_id, {day} AS day, first_at, first_id, first_value,
-            last_at, last_id, last_value
-        FROM {rollup}
-        WHERE count > 0 AND ({within})
-    ) AS buckets
-) AS ranked
-WHERE position = 1
+SELECT ends.metric_id, ends.day, head.first_value, tail.last_value
+FROM (
+    SELECT metric_id, {day} AS day, MIN(bucket) AS head, MAX(bucket) AS tail
+    FROM {rollup}
+    WHERE count > 0 AND ({within})
+    GROUP BY metric_id, day
+) AS ends
+JOIN {rollup} AS head ON head.metric_id = ends.metric_id AND head.bucket = ends.head
+JOIN {rollup} AS tail ON tail.metric_id = ends.metric_id AND tail.bucket = ends.tail
 """
 
 

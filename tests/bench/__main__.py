@@ -26,6 +26,7 @@ BENCHES = (
     "tests.bench.live",
     "tests.bench.load",
     "tests.bench.targets",
+    "tests.bench.versus_wger",
 )
 
 

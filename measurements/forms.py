@@ -1,10 +1,12 @@
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from config.numbers import MAX_PLACES, plain
 
+from .contracts import EARLIEST
 from .units import Reading, UnitError, UnstorableValue, read
 
 DATE = {"type": "date"}
@@ -236,15 +238,31 @@ class MetricForm(forms.Form):
     )
 
 
+#: The days a history range may name: measurements start in 1900 (`EARLIEST`), and a
+#: day near year 9999 has no moment after it to end the range at.
+FIRST_HISTORY_DAY = EARLIEST.date()
+LAST_HISTORY_DAY = dt.date(2999, 12, 31)
+
+
+def _history_day(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": f"{FIRST_HISTORY_DAY}", "max": f"{LAST_HISTORY_DAY}"}
+        ),
+        validators=[
+            MinValueValidator(FIRST_HISTORY_DAY, "Pick a day from 1 January 1900 on."),
+            MaxValueValidator(LAST_HISTORY_DAY, "Pick a day before the year 3000."),
+        ],
+    )
+
+
 class HistoryFilterForm(forms.Form):
     """The metric page's date range (days in the owner's zone, both included)."""
 
-    start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = _history_day("From")
+    end = _history_day("To")
 
     def clean(self):
         cleaned = super().clean()

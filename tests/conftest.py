@@ -34,7 +34,7 @@ def htmx_headers():
 #: runs them and what they are. CI (`.ci/run`) sets the variables.
 LEFT_OUT_LOCALLY = {
     "scale": ("RUN_SCALE_TESTS", "a memory or scale test"),
-    "audit": ("RUN_PAGE_AUDIT", "the audit of every page in the browser"),
+    "audit": ("RUN_PAGE_AUDIT", "the audit of every page and every form"),
 }
 
 

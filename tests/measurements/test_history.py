@@ -78,3 +78,23 @@ def test_the_page_links_and_the_date_range(signed_in, user):
     assert "Older measurements</a>" not in in_range
     bad = history_of(signed_in.get(url, {"start": "2026-11-21", "end": "2026-11-20"}))
     assert "The end comes before the start." in bad
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("dates", "error"),
+    [
+        ({"end": "9999-12-31"}, "Pick a day before the year 3000."),
+        ({"start": "0001-01-01"}, "Pick a day from 1 January 1900 on."),
+    ],
+)
+def test_a_range_beyond_the_calendar_is_refused_in_words(signed_in, user, dates, error):
+    """The day after 31 December 9999 does not exist: it once ended the page in a 500."""
+    metric = MetricFactory(owner=user, unit="kg")
+    MeasurementFactory(metric=metric, value=Decimal("70.5"))
+    url = reverse("measurements:detail", args=[metric.id])
+    response = signed_in.get(url, dates)
+    assert response.status_code == 200
+    assert error in history_of(response)
+    export = signed_in.get(reverse("measurements:export", args=[metric.id, "csv"]), dates)
+    assert export.status_code == 422 and error in export.content.decode()

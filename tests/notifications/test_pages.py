@@ -179,6 +179,22 @@ def test_a_snooze_without_a_length_is_refused_in_words(ada_client, ada):
     assert not Snooze.objects.exists()
 
 
+@pytest.mark.parametrize("next_url", ["0", "24:61", "goals:dashboard", "//evil.example/", ""])
+def test_a_snooze_goes_back_only_to_a_path_on_this_site(ada_client, ada, next_url):
+    """`redirect` reads a `next` without a slash or a dot as a view's name: "0" once
+    answered 500."""
+    goal = weight_goal(ada)
+    response = ada_client.post(
+        reverse("notifications:snooze", args=[goal.id]), {"days": "1", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("goals:dashboard")
+    back = ada_client.post(
+        reverse("notifications:snooze", args=[goal.id]), {"days": "1", "next": "/goals/1/"}
+    )
+    assert back["Location"] == "/goals/1/"
+
+
 def test_one_click_unsubscribe_works_without_logging_in(client, ada):
     url = reverse("notifications:unsubscribe", args=[unsubscribe.token_for(ada.id)])
     asked = client.get(url)

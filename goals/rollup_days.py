@@ -41,17 +41,20 @@ GROUP BY metric_id, day
 #: latest: buckets cut time into quarter-hours, so the day's first measurement is the
 #: first of its earliest non-empty bucket (ties inside a bucket are the bucket's own).
 #: One grouping finds the two buckets, and the unique (metric, bucket) index reads
-#: their values: no sort of the day's buckets.
+#: their values: no sort of the day's buckets. (As joins, PostgreSQL guessed a group
+#: per bucket and hashed the whole rollup for them; a lookup per day is what it is.)
 _EDGES = """
-SELECT ends.metric_id, ends.day, head.first_value, tail.last_value
+SELECT metric_id, day,
+    (SELECT first_value FROM {rollup} AS head
+        WHERE head.metric_id = ends.metric_id AND head.bucket = ends.head),
+    (SELECT last_value FROM {rollup} AS tail
+        WHERE tail.metric_id = ends.metric_id AND tail.bucket = ends.tail)
 FROM (
     SELECT metric_id, {day} AS day, MIN(bucket) AS head, MAX(bucket) AS tail
     FROM {rollup}
     WHERE count > 0 AND ({within})
     GROUP BY metric_id, day
 ) AS ends
-JOIN {rollup} AS head ON head.metric_id = ends.metric_id AND head.bucket = ends.head
-JOIN {rollup} AS tail ON tail.metric_id = ends.metric_id AND tail.bucket = ends.tail
 """
 
 

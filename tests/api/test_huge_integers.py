@@ -65,7 +65,9 @@ def _one_huge_each(operations):
             )
 
 
-@pytest.mark.parametrize(("method", "path", "parameters", "huge_one"), _one_huge_each(OPERATIONS))
+@pytest.mark.parametrize(
+    ("method", "path", "parameters", "huge_one"), list(_one_huge_each(OPERATIONS))
+)
 @pytest.mark.parametrize("huge", [HUGE, 2**64 + 7, -(2**63) - 1])
 def test_an_integer_beyond_any_column_is_not_a_server_error(
     api, method, path, parameters, huge_one, huge

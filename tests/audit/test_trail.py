@@ -29,6 +29,7 @@ from measurements.executors import (
     measurement_restore,
     measurement_update,
 )
+from measurements.inserts import insert_recorded
 from measurements.models import Measurement
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory, UserFactory
 
@@ -413,8 +414,16 @@ def test_a_browser_request_stores_its_request_id_and_the_web_channel(signed_in, 
 
 @pytest.mark.django_db
 def test_a_record_that_fails_after_its_audit_write_leaves_neither(monkeypatch):
+    """A record writes its entry with the measurement (`insert_recorded`: one
+    statement on PostgreSQL); a failure after that takes both back."""
     metric = MetricFactory()
-    monkeypatch.setattr("measurements.executors.trail.record", failing_after(trail.record))
+
+    def insert_then_fail(measurement, entry):
+        insert_recorded(measurement, entry)
+        assert AuditEntry.objects.filter(subject_id=measurement.id).exists()
+        raise RuntimeError("after the audit write")
+
+    monkeypatch.setattr("measurements.executors.insert_recorded", insert_then_fail)
     with pytest.raises(RuntimeError, match="after the audit write"):
         record(metric)
     assert not Measurement.objects.exists()

@@ -92,8 +92,8 @@ def run() -> str:
     with TemporaryDirectory(prefix="goaltrack-bench-p5-") as folder:
         folder = Path(folder)
         with WgerDatabase() as database:
-            wger = _WgerServer(python, folder, database)
-            ours = _OurServer(folder)
+            wger = WgerServer(python, folder, database)
+            ours = GoaltrackServer(folder)
             try:
                 wger.start()
                 ours.start()
@@ -176,7 +176,7 @@ class WgerDatabase:
             admin.execute(statement.format(sql.Identifier(self.name)))
 
 
-class _WgerServer:
+class WgerServer:
     label = "wger 2.1 (`POST /api/v2/measurement/`)"
 
     def __init__(self, python: Path, folder: Path, database: dict):
@@ -240,7 +240,7 @@ class _WgerServer:
             processes.stop(self.server)
 
 
-class _OurServer:
+class GoaltrackServer:
     label = "Goaltrack (`POST /api/v1/measurements`)"
 
     def __init__(self, folder: Path):
@@ -327,7 +327,7 @@ def _round(server, requests: int) -> float:
 
 
 def _section(rates: dict[str, float], python: Path) -> str:
-    ours, theirs = rates[_OurServer.label], rates[_WgerServer.label]
+    ours, theirs = rates[GoaltrackServer.label], rates[WgerServer.label]
     ratio = ours / theirs
     rows = [[label, f"{rate:,.0f}"] for label, rate in rates.items()]
     result = "pass" if ratio >= TARGET else "**miss**"

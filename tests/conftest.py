@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -23,6 +24,15 @@ def signed_in(client, user):
     """The test client, logged in as `user`."""
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+@pytest.fixture
+def empty_cache(db):
+    """The cache emptied before and after the test: rate-limit windows live there, and
+    emptying the database between tests keeps the cache table's rows."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

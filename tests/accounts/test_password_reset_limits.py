@@ -3,14 +3,13 @@ page answers as always) and per client (refused with a page that says when to tr
 again), through a real SMTP server on loopback."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts import reset_limits
 from config.rates import parse_rate
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_cache")]
 
 RESET = reverse("accounts:password_reset")
 DONE = reverse("accounts:password_reset_done")
@@ -18,14 +17,6 @@ DONE = reverse("accounts:password_reset_done")
 
 def ask(client, address: str, client_address: str = "203.0.113.7"):
     return client.post(RESET, {"email": address}, REMOTE_ADDR=client_address)
-
-
-@pytest.fixture(autouse=True)
-def no_windows(db):
-    """The windows live in the cache table, which emptying the database keeps."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,24 +8,16 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from audit.models import AuditEntry
 from measurements.contracts import MAX_BATCH
 from measurements.models import Measurement
 from tests.factories import MeasurementFactory, MetricFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 BATCH = "measurements/batch"
 WHEN = "2026-01-05T07:00:00Z"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

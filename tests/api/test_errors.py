@@ -6,7 +6,6 @@ against the real database."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -14,18 +13,10 @@ from measurements.models import Measurement, Metric
 from tests.api.conftest import ApiClient, token_for
 from tests.factories import PASSWORD, GoalFactory, MeasurementFactory, MetricFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 ERROR_KEYS = {"code", "message", "phase", "correlation_id", "fields"}
 PHASES = {"authenticate", "validate", "authorize", "plan", "execute", "render"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    """The rate-limit windows live in the cache; no test sees another's."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

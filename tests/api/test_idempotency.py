@@ -24,14 +24,7 @@ from measurements.models import Measurement, Metric
 from tests.api.conftest import ApiClient, token_for
 from tests.factories import MetricFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import hashlib
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,17 +15,10 @@ from accounts.models import ApiToken
 from tests.api.conftest import ApiClient, token_for
 from tests.factories import PASSWORD, MetricFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 SECRET = re.compile(r"gt_[A-Za-z0-9_-]{43}")
 PAGE = reverse("accounts:api_tokens")
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(db):
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

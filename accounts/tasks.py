@@ -12,6 +12,7 @@ on a later attempt is as fresh as the first would have been."""
 import datetime as dt
 import logging
 import smtplib
+from functools import partial
 
 from django.tasks import task
 from django.utils import timezone
@@ -42,22 +43,24 @@ def enqueue_password_reset(user_id: int, *, origin: str) -> None:
 
 @task
 def send_email_link(user_id: int, address: str, origin: str, attempt: int = 0) -> bool:
-    with bind(channel=Channel.TASK):
-        try:
-            return mail_email_link(user_id=user_id, address=address, origin=origin)
-        except (OSError, smtplib.SMTPException):
-            if not _again_later(send_email_link, attempt, user_id, address, origin):
-                raise
-            return False
+    send = partial(mail_email_link, user_id=user_id, address=address, origin=origin)
+    return _mailed(send, send_email_link, attempt, user_id, address, origin)
 
 
 @task
 def send_password_reset(user_id: int, origin: str, attempt: int = 0) -> bool:
+    send = partial(mail_password_reset, user_id=user_id, origin=origin)
+    return _mailed(send, send_password_reset, attempt, user_id, origin)
+
+
+def _mailed(send, mail_task, attempt: int, *args) -> bool:
+    """`send()`, as a task: a mail the server did not take is tried again later
+    (`_again_later`, with `args`), and fails the task after the last attempt."""
     with bind(channel=Channel.TASK):
         try:
-            return mail_password_reset(user_id=user_id, origin=origin)
+            return send()
         except (OSError, smtplib.SMTPException):
-            if not _again_later(send_password_reset, attempt, user_id, origin):
+            if not _again_later(mail_task, attempt, *args):
                 raise
             return False
 

@@ -5,12 +5,13 @@ typed arrays (`unnest(%(values)b::int8[], ...)`) is better bound by the server: 
 text stays the same whatever the batch's size, and psycopg dumps the arrays in C."""
 
 import psycopg
-from django.db import connection
+from django.db import connection as default_connection
 
 
-def server_bound_cursor():
+def server_bound_cursor(connection=None):
     """A cursor on the connection's open transaction that binds parameters on the
     server, wrapped like Django's cursors so that query logging and counting see it.
     PostgreSQL only."""
+    connection = connection or default_connection
     connection.ensure_connection()
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))

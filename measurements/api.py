@@ -7,6 +7,7 @@ handlers answer them in the one error shape.
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +24,7 @@ from .contracts import (
     CreateMetric,
     EditMeasurement,
     ItemOutcome,
+    MeasurementData,
     MeasurementRef,
     MetricRef,
     RecordMeasurement,
@@ -263,10 +265,23 @@ def record_measurement_api(request, payload: MeasurementIn):
         source="api",
         external_id=payload.external_id,
     )
-    data = record_measurement(command, actor_id=request.user.id, now=timezone.now()).unwrap()
-    recorded = _owned(request, data.id)
-    recorded.outside_goals = data.outside
-    return Status(201, recorded)
+    data = record_measurement(
+        command, actor_id=request.user.id, now=timezone.now(), metric=metric
+    ).unwrap()
+    return Status(201, _recorded(data, metric))
+
+
+def _recorded(data: MeasurementData, metric) -> SimpleNamespace:
+    """The new measurement as `MeasurementRecordedOut` shows it, from what the write
+    returned: it is not read again. Times in UTC, as stored."""
+    return SimpleNamespace(
+        **data.model_dump(exclude={"measured_at", "created", "updated", "outside"}),
+        measured_at=data.measured_at.astimezone(dt.UTC),
+        created=data.created.astimezone(dt.UTC),
+        updated=data.updated.astimezone(dt.UTC),
+        metric=metric,
+        outside_goals=data.outside,
+    )
 
 
 @measurements.post(

@@ -183,6 +183,9 @@ class MeasurementData(BaseModel):
     source: str
     original_value: Decimal | None = None
     original_unit: str = ""
+    external_id: str = ""
+    created: dt.datetime | None = None
+    updated: dt.datetime | None = None
     #: True when a repeated submission found this measurement already recorded.
     replayed: bool = False
     #: The metric's display places once this write is counted (a value typed with

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 
 from django.db import connection as default_connection
 
+from config.sql import server_bound_cursor
+
 from .models import BUCKET_SECONDS, Measurement, MeasurementRollup, Metric
 
 __all__ = [
@@ -228,8 +230,9 @@ def rollup_add(measurement_ids: Iterable[int], *, connection=None) -> None:
         touched=_touched(measurement, where, connection),
         gate="EXISTS (SELECT 1 FROM held)" if locks else "TRUE",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql + _merged(rollup), [listed, listed] if locks else [listed])
+    params = [listed, listed] if locks else [listed]
+    with _bound_cursor(connection) as cursor:
+        cursor.execute(sql + _merged(rollup), params)
 
 
 def rollup_add_from(source: str, *, gate: str, connection=None) -> str:
@@ -252,8 +255,16 @@ def _listed_ids(ids: list[int], connection) -> tuple[str, object]:
     """`id` among `ids` as one parameter, however many: an array on PostgreSQL, a JSON
     list on SQLite."""
     if connection.vendor == "postgresql":
-        return "id = ANY(%s)", ids
+        return "id = ANY(%b::int8[])", ids
     return "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+
+
+def _bound_cursor(connection):
+    """A cursor whose parameters the server binds, on PostgreSQL: a list of ids goes
+    as one binary array, not as text the size of the batch."""
+    if connection.vendor == "postgresql":
+        return server_bound_cursor(connection)
+    return connection.cursor()
 
 
 def _lock(metric_ids: list[int]) -> None:

@@ -42,6 +42,26 @@ def test_a_measurement_in_another_unit_is_converted_and_audited_as_api(api, owne
     assert AuditEntry.objects.get().channel == "api"
 
 
+def test_the_answer_to_a_post_is_the_measurement_as_a_later_read_shows_it(api, owner):
+    """The answer is built from the write, not read back: it must not differ from a
+    read in any field, a time sent with an offset included."""
+    metric = MetricFactory(owner=owner, unit="kg")
+    posted = api.call(
+        "post",
+        "measurements",
+        {
+            "metric_id": metric.id,
+            "value": "81.40",
+            "measured_at": "2026-11-25T09:30:00.250+02:00",
+            "note": "after the run",
+            "external_id": "scale-7",
+        },
+    ).json()
+    listed = api.call("get", f"measurements?metric_id={metric.id}").json()["items"]
+    assert posted == {**listed[0], "outside_goals": []}
+    assert posted["measured_at"].startswith("2026-11-25T07:30:00.25")
+
+
 def test_pages_follow_the_cursor_without_gaps(api, owner):
     metric = MetricFactory(owner=owner)
     made = MeasurementFactory.create_batch(5, metric=metric)

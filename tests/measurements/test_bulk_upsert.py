@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from config.request_context import Channel, bind
@@ -357,6 +358,30 @@ def test_a_batch_of_1000_costs_a_fixed_handful_of_statements(metric, django_asse
     audit_writes = [sql for sql in statements if 'INTO "audit_auditentry"' in sql]
     assert len(measurement_writes) == len(audit_writes) == 1
     assert "ON CONFLICT" in measurement_writes[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays are bound on PostgreSQL")
+def test_no_statement_of_a_batch_grows_with_it(metric):
+    """Values and ids travel as bound arrays, however many: 10,000 new rows' ids
+    written into the rollup's statement as text cost more to send and to plan than
+    the statement took to run."""
+    start = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
+
+    def longest_statement(size: int, first: int) -> int:
+        items = [
+            {
+                "metric_id": metric.id,
+                "value": "70",
+                "measured_at": (start + dt.timedelta(minutes=first + i)).isoformat(),
+                "external_id": f"g{first + i}",
+            }
+            for i in range(size)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            assert send(metric, items).created == size
+        return max(len(query["sql"]) for query in captured.captured_queries)
+
+    assert longest_statement(2000, 0) == longest_statement(10, 2000)
 
 
 def test_a_values_model_as_the_rows_hold_it():

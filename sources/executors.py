@@ -38,6 +38,9 @@ REANALYZE_EVERY = 100_000
 
 #: How many rejections a run keeps to show; the count has them all.
 KEPT_REJECTIONS = 50
+#: Ids named in one statement when an import is undone: a run can have changed more
+#: rows than a statement may carry parameters (SQLite's limit).
+IDS_PER_STATEMENT = 2000
 
 
 def _run_shown(run: SyncRun) -> dict:
@@ -349,8 +352,13 @@ def run_compensate(
     for entry in changed:
         first_before.setdefault(entry.subject_id, entry.before())
     changes = []
-    older = Measurement.objects.filter(id__in=first_before, created__lt=run.started).select_related(
-        "metric"
+    changed_ids = list(first_before)
+    older = (
+        measurement
+        for start in range(0, len(changed_ids), IDS_PER_STATEMENT)
+        for measurement in Measurement.objects.filter(
+            id__in=changed_ids[start : start + IDS_PER_STATEMENT], created__lt=run.started
+        ).select_related("metric")
     )
     moved_from = []
     for measurement in older:
@@ -655,8 +663,8 @@ def _delete_measurements(brought, *, owner_id: int, now: dt.datetime) -> int:
                 metric_id=metric.id,
             )
         )
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    for start in range(0, len(ids), 2000):
-        Measurement.objects.filter(id__in=ids[start : start + 2000]).delete()
+    AuditEntry.objects.bulk_create(entries, batch_size=IDS_PER_STATEMENT)
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        Measurement.objects.filter(id__in=ids[start : start + IDS_PER_STATEMENT]).delete()
     tell_changed(owner_id, changes, now=now)
     return len(ids)

@@ -138,6 +138,35 @@ def test_an_import_that_fails_leaves_nothing_and_puts_back_what_it_changed(sourc
     assert list(Measurement.objects.values_list("id", "value")) == [(existing.id, Decimal(70))]
 
 
+@pytest.mark.django_db
+def test_undoing_an_import_puts_back_more_rows_than_one_statement_names(source, monkeypatch):
+    """The rows an import changed are read back a slice of ids at a time: a big
+    re-import that fails names more of them than a statement may carry."""
+    monkeypatch.setattr(executors, "IDS_PER_STATEMENT", 3)
+    metric = metric_of(source)
+    before = {
+        f"b{number}-{i}": MeasurementFactory(
+            metric=metric,
+            value=Decimal(70),
+            source="import",
+            external_id=f"b{number}-{i}",
+            measured_at=WHEN,
+        ).id
+        for number in range(4)
+        for i in range(2)
+    }
+    feed = Feed(metric.id, batches=5, fail_after=4)
+    failed = sync(
+        queued_run(source, upload=True), providers=registry(feed), open_upload=stored_file
+    )
+    assert not failed.ok
+    assert SyncRun.objects.get().status == RunStatus.COMPENSATED
+    stored = Measurement.objects.values_list("external_id", "id", "value", "measured_at")
+    assert {key: (id, value, at) for key, id, value, at in stored} == {
+        key: (id, Decimal(70), WHEN) for key, id in before.items()
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_sync_one_source_at_once(source):
     feed = Feed(metric_of(source).id, batches=3, pause=0.2)

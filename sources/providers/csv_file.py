@@ -608,7 +608,7 @@ def _check(
             note=checked.note,
         )
     except UnitError as exc:
-        return None, [FieldError(field="unit", message=str(exc))]
+        return None, [FieldError(field=exc.field, message=str(exc))]
     except ValidationError as exc:
         return None, field_errors(exc)
     return reading.value, []

@@ -560,6 +560,18 @@ def test_a_preview_flags_units_the_metric_cannot_take():
     ]
 
 
+def test_a_preview_puts_a_negative_weight_under_its_value():
+    upload = io.BytesIO(b"date,weight,unit\n2026-03-01,-81.5,kg\n2026-03-02,180,lb\n")
+    fields = {"value_column": "weight", "time_column": "date", "unit_column": "unit"}
+    shown = preview(upload, settings(**fields), "kg")
+    assert [[(e.field, e.message) for e in row.errors] for row in shown.rows] == [
+        [("value", "A weight cannot be negative.")],
+        [],
+    ]
+    _taken, rejections = prepare_rows([row.item for row in shown.rows], {1: "kg"})
+    assert [[f.field for f in r.fields] for r in rejections] == [["value"]]
+
+
 @pytest.mark.parametrize(
     ("name", "fields"),
     [

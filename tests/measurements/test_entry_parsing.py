@@ -3,12 +3,22 @@ metric's unit or converted from another; compound and clock durations, counting
 labels in the singular or the plural, "10k", and values below zero where a metric
 cannot have them; and which values are asked about before they are recorded."""
 
+import random
 from decimal import Decimal
 
 import pytest
 
+from measurements.contracts import STORED_PLACES
 from measurements.plausible import Jump, jump
-from measurements.units import NegativeValue, UnitError, negative_refusal, read
+from measurements.units import (
+    NegativeValue,
+    UnitError,
+    _physical,
+    convert,
+    negative_refusal,
+    read,
+    registry,
+)
 
 
 @pytest.mark.parametrize(
@@ -187,3 +197,18 @@ def values(*numbers) -> list[Decimal]:
 )
 def test_which_values_are_asked_about(value, recent, unit, expected):
     assert jump(Decimal(value), recent, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("unit", "metric_unit"),
+    [("lb", "kg"), ("mi", "km"), ("min", "h"), ("stone", "kg"), ("kcal", "kJ"), ("degF", "degC")],
+)
+def test_a_conversion_worked_out_once_gives_what_pint_gives_each_time(unit, metric_unit):
+    """A batch asks pint once per pair of units; every value converts exactly as
+    asking pint for it alone would (temperatures, with an offset, still ask pint)."""
+    rng = random.Random(f"{unit}-{metric_unit}")
+    quantity, source, target = registry().Quantity, _physical(unit), _physical(metric_unit)
+    for _ in range(500):
+        number = Decimal(rng.randint(0, 10**9)) / Decimal(10 ** rng.randint(0, 6))
+        expected = quantity(number, source).to(target).magnitude.quantize(STORED_PLACES)
+        assert convert(number, unit, metric_unit).value == expected

@@ -326,11 +326,14 @@ def _conversion(unit: str, metric_unit: str) -> _Conversion:
         return _Conversion(refusal=f"“{unit}” is not a unit we know.")
     quantity = registry().Quantity
     try:
-        zero = quantity(Decimal(0), source).to(target).magnitude
         one = quantity(Decimal(1), source).to(target).magnitude
     except pint.DimensionalityError:
         return _Conversion(refusal=f"{unit} cannot be converted to {metric_unit}.")
-    return _Conversion(factor=one if zero == 0 else None, source=source, target=target)
+    try:  # zero stays zero: a plain multiplication (not so for an offset or a logarithm)
+        linear = quantity(Decimal(0), source).to(target).magnitude == 0
+    except (ArithmeticError, ValueError):
+        linear = False
+    return _Conversion(factor=one if linear else None, source=source, target=target)
 
 
 def convert(number: Decimal, unit: str, metric_unit: str) -> Reading:

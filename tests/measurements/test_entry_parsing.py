@@ -10,15 +10,7 @@ import pytest
 
 from measurements.contracts import STORED_PLACES
 from measurements.plausible import Jump, jump
-from measurements.units import (
-    NegativeValue,
-    UnitError,
-    _physical,
-    convert,
-    negative_refusal,
-    read,
-    registry,
-)
+from measurements.units import NegativeValue, UnitError, convert, negative_refusal, read, registry
 
 
 @pytest.mark.parametrize(
@@ -215,8 +207,9 @@ def test_a_conversion_worked_out_once_gives_what_pint_gives_each_time(unit, metr
     """A batch asks pint once per pair of units; every value converts exactly as
     asking pint for it alone would (an offset or a logarithm still asks pint)."""
     rng = random.Random(f"{unit}-{metric_unit}")
-    quantity, source, target = registry().Quantity, _physical(unit), _physical(metric_unit)
+    units = registry()
+    source, target = units.parse_units(unit), units.parse_units(metric_unit)
     for _ in range(500):
         number = Decimal(rng.randint(1, 10**9)) / Decimal(10 ** rng.randint(0, 6))
-        expected = quantity(number, source).to(target).magnitude.quantize(STORED_PLACES)
+        expected = units.Quantity(number, source).to(target).magnitude.quantize(STORED_PLACES)
         assert convert(number, unit, metric_unit).value == expected

@@ -11,7 +11,9 @@ from django.db import connection as default_connection
 def server_bound_cursor(connection=None):
     """A cursor on the connection's open transaction that binds parameters on the
     server, wrapped like Django's cursors so that query logging and counting see it.
-    PostgreSQL only."""
+    Elsewhere the connection's own cursor: SQLite binds parameters itself."""
     connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return connection.cursor()
     connection.ensure_connection()
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))

@@ -273,14 +273,9 @@ def record_measurement_api(request, payload: MeasurementIn):
 
 def _recorded(data: MeasurementData, metric) -> SimpleNamespace:
     """The new measurement as `MeasurementRecordedOut` shows it, from what the write
-    returned: it is not read again. Times in UTC, as stored."""
+    returned: it is not read again."""
     return SimpleNamespace(
-        **data.model_dump(exclude={"measured_at", "created", "updated", "outside"}),
-        measured_at=data.measured_at.astimezone(dt.UTC),
-        created=data.created.astimezone(dt.UTC),
-        updated=data.updated.astimezone(dt.UTC),
-        metric=metric,
-        outside_goals=data.outside,
+        **data.model_dump(exclude={"outside"}), metric=metric, outside_goals=data.outside
     )
 
 

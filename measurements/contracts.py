@@ -195,6 +195,13 @@ class MeasurementData(BaseModel):
     #: outside of, in words ("“Run 100 km in December” starts on 1 Dec").
     outside: list[str] = []
 
+    @field_validator("measured_at", "created", "updated")
+    @classmethod
+    def _in_utc(cls, moment: dt.datetime | None) -> dt.datetime | None:
+        """In UTC, as stored: a new record says its moment as a read of it would, not
+        in the offset it was sent with."""
+        return moment.astimezone(dt.UTC) if moment and moment.tzinfo else moment
+
 
 MAX_BATCH = 10_000
 

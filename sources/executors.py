@@ -3,7 +3,7 @@ in as an argument; none makes an HTTP call (providers do that, for the sync engi
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +41,12 @@ KEPT_REJECTIONS = 50
 #: Ids named in one statement when an import is undone: a run can have changed more
 #: rows than a statement may carry parameters (SQLite's limit).
 IDS_PER_STATEMENT = 2000
+
+
+def _in_slices(ids: list[int]) -> Iterator[list[int]]:
+    """`ids`, `IDS_PER_STATEMENT` at a time."""
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start : start + IDS_PER_STATEMENT]
 
 
 def _run_shown(run: SyncRun) -> dict:
@@ -352,12 +358,11 @@ def run_compensate(
     for entry in changed:
         first_before.setdefault(entry.subject_id, entry.before())
     changes = []
-    changed_ids = list(first_before)
     older = (
         measurement
-        for start in range(0, len(changed_ids), IDS_PER_STATEMENT)
+        for ids in _in_slices(list(first_before))
         for measurement in Measurement.objects.filter(
-            id__in=changed_ids[start : start + IDS_PER_STATEMENT], created__lt=run.started
+            id__in=ids, created__lt=run.started
         ).select_related("metric")
     )
     moved_from = []
@@ -664,7 +669,7 @@ def _delete_measurements(brought, *, owner_id: int, now: dt.datetime) -> int:
             )
         )
     AuditEntry.objects.bulk_create(entries, batch_size=IDS_PER_STATEMENT)
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        Measurement.objects.filter(id__in=ids[start : start + IDS_PER_STATEMENT]).delete()
+    for some in _in_slices(ids):
+        Measurement.objects.filter(id__in=some).delete()
     tell_changed(owner_id, changes, now=now)
     return len(ids)

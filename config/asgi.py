@@ -28,6 +28,8 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import Resolver404, resolve
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from config.process import settle
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi = get_asgi_application()
 
@@ -109,3 +111,4 @@ class Application:
 
 
 application = Application()
+settle()

@@ -107,6 +107,10 @@ def main() -> int:
     original_name = connection.creation.create_test_db(
         verbosity=0, autoclobber=True, serialize=False
     )
+    # As the served processes do (config/asgi.py), so the paths are timed as they run.
+    from config.process import settle
+
+    settle()
     try:
         header = _header(connection, args)
         chosen = [name for name in BENCHES if not args.only or name.rpartition(".")[2] in args.only]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from django.core.management.base import BaseCommand, CommandError
 
 from background.scheduler import CHORES, Scheduler
+from config.process import settle
 
 
 def chore_interval(text: str) -> tuple[str, float]:
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         )
         scheduler = Scheduler(holder=f"{socket.gethostname()}:{os.getpid()}", chores=chores)
         if every:
+            settle()
             scheduler.run_forever(every=every)
         else:
             scheduler.tick()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from api.idempotency import purge_expired
 from events.retention import purge_old_events
 from goals.orchestrators import judge_statuses, purge_deleted_goals
+from measurements.days import settle_due
 from notifications.orchestrators import plan_daily_notices, requeue_lost_notices
 from notifications.tasks import enqueue_notice_at
 from sources.orchestrators import queue_due_syncs
@@ -63,6 +64,10 @@ def _judge_goal_statuses(now: dt.datetime) -> str:
     return f"judged {judge_statuses(now=now)} goal(s)"
 
 
+def _settle_days(now: dt.datetime) -> str:
+    return f"settled {settle_due(now)} day(s)"
+
+
 def _plan_notifications(now: dt.datetime) -> str:
     return f"planned {len(plan_daily_notices(now, enqueue_at=enqueue_notice_at))} notice(s)"
 
@@ -87,6 +92,8 @@ CHORES = (
     Chore("requeue_lost_webhooks", _requeue_lost_webhooks, dt.timedelta(minutes=1)),
     # A status can move as time passes, with nothing written: judged again every 15 min.
     Chore("judge_goal_statuses", _judge_goal_statuses, dt.timedelta(minutes=15)),
+    # Days that are over are summed once, so progress over months reads a row a day.
+    Chore("settle_days", _settle_days, dt.timedelta(minutes=15)),
     # Each person's daily reminder goes out at their local time, to the minute.
     Chore("plan_notifications", _plan_notifications, dt.timedelta(minutes=1)),
     Chore("requeue_lost_notices", _requeue_lost_notices, dt.timedelta(minutes=1)),

@@ -10,8 +10,10 @@ first and last measurement), not from the raw rows, so a day costs at most its 9
 quarter-hours however many measurements it holds. Every zone offset in use is a
 multiple of 15 minutes, so local midnights fall on bucket edges and a local day is
 exactly the buckets between its midnights; the database groups the buckets into days
-(`rollup_days`: a bucket's local day as arithmetic on the bucket, piecewise between the
-zone's offset changes), so what comes back is one row per metric-day.
+(`measurements.days`: a bucket's local day as arithmetic on the bucket, piecewise
+between the zone's offset changes), so what comes back is one row per metric-day. Days
+that are over were summed once into a row each (settled, in the owner's zone): those
+are read from their rows, in the same query, so a year costs 365 rows, not 35,000.
 
 The number of queries does not grow with the number of goals, metrics or measurements:
 

@@ -35,6 +35,7 @@ from .contracts import (
     UpdateMetric,
     Written,
 )
+from .days import unsettle
 from .inserts import insert_recorded
 from .models import SNAPSHOT_FIELDS, Measurement, Metric
 from .precision import places_in
@@ -69,19 +70,22 @@ def tell_changed(
 ) -> dict[int, dependents.Dependents]:
     """Record one event per changed measurement (type, and the measurement as the API
     shows it, taken before a delete), after the writes: the rollup is refreshed where
-    they fall, what depends on each metric is judged with them counted, and each event
-    affects its metric's keys. An edit that moves a measurement in time also names its
-    old (metric id, measured_at) in `moved_from`, so the bucket it left is refreshed.
-    A single record names its moment in `recorded_at`, for the windows it misses, and
-    says `in_rollup` when its insert added it to its bucket already."""
+    they fall (and settled days that hold them are taken back), what depends on each
+    metric is judged with them counted, and each event affects its metric's keys. An
+    edit that moves a measurement in time also names its old (metric id, measured_at)
+    in `moved_from`, so the bucket it left is refreshed. A single record names its
+    moment in `recorded_at`, for the windows it misses, and says `in_rollup` when its
+    insert added it to its bucket already."""
     if not changes:
         return {}
+    touched = [*touched_by(changes), *moved_from]
     if in_rollup:
         assert not moved_from, "a measurement that moved has buckets to refresh"
     elif not moved_from and all(type == types.MEASUREMENT_RECORDED for type, _ in changes):
         rollup_add(data["id"] for _, data in changes)
     else:
-        rollup_refresh([*touched_by(changes), *moved_from])
+        rollup_refresh(touched)
+    unsettle(touched, now=now)
     metric_ids = {data["metric_id"] for _, data in changes}
     built_on = dependents.after_change(metric_ids, now=now, measured_at=recorded_at)
     for type, data in changes:

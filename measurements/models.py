@@ -43,6 +43,10 @@ class Metric(models.Model):
     #: The most decimals typed in this unit so far (at most 2), kept as values arrive.
     typed_places = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     created = models.DateTimeField()
+    #: The zone of the metric's settled days (`MeasurementDay`), and the bucket of the
+    #: local midnight after the last of them (0: none); see `measurements.days`.
+    days_zone = models.CharField(max_length=64, blank=True, editable=False)
+    days_end = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -145,3 +149,28 @@ class MeasurementRollup(models.Model):
 
     def __str__(self) -> str:
         return f"metric {self.metric_id}, bucket {self.bucket}: {self.count}"
+
+
+class MeasurementDay(models.Model):
+    """One metric's measurements in one settled local day (in `Metric.days_zone`),
+    summed from its quarter-hours: what progress reads for days long over. Written by
+    `measurements.days.settle`; rows past `Metric.days_end` are stale, read by no one
+    and replaced by the next settling."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="days")
+    #: Days since 1970-01-01, local.
+    day = models.IntegerField()
+    #: The bucket of the local midnight that ends the day.
+    end_bucket = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=24, decimal_places=6)
+    low = models.DecimalField(max_digits=18, decimal_places=6)
+    high = models.DecimalField(max_digits=18, decimal_places=6)
+    first_value = models.DecimalField(max_digits=18, decimal_places=6)
+    last_value = models.DecimalField(max_digits=18, decimal_places=6)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["metric", "day"], name="day_metric_day")]
+
+    def __str__(self) -> str:
+        return f"metric {self.metric_id}, day {self.day}: {self.count}"

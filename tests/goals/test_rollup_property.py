@@ -21,6 +21,7 @@ from goals.daily_values import daily_values_for_goals, daily_values_from_rows
 from goals.kinds.days import ONE_DAY, DayRange
 from measurements.choices import Source
 from measurements.contracts import EditMeasurement, IngestRow, MeasurementValues, RecordMeasurement
+from measurements.days import settle
 from measurements.executors import (
     measurement_delete,
     measurement_record,
@@ -28,7 +29,7 @@ from measurements.executors import (
     measurement_update,
     measurements_ingest,
 )
-from measurements.models import Measurement, MeasurementRollup
+from measurements.models import Measurement, MeasurementDay, MeasurementRollup, Metric
 from measurements.rollup import rollup_rebuild
 
 from .progress_factories import make_goal, make_metric, make_owner
@@ -180,7 +181,64 @@ def test_the_rollup_reads_as_the_raw_rows(window, seed):
     rollup_rebuild(metric.id for metric in metrics)
     assert _rollup_rows() == kept, "the writes left the rollup as a rebuild leaves it"
 
+    _assert_reads_as_the_rows(rng, metrics, zone, DayRange(first - ONE_DAY, first + days * ONE_DAY))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("window", list(WINDOWS), ids=list(WINDOWS))
+def test_settled_days_read_as_the_raw_rows_as_writes_unsettle_them(window, seed):
+    """Days settled partway, then written to again (which takes their settling back),
+    settled again, and read in another zone: the raw rows' values every time."""
+    name, first, days = WINDOWS[window]
+    zone, first = ZoneInfo(name), dt.date.fromisoformat(first)
+    rng = random.Random(f"settled-{window}-{seed}")
+    owner = make_owner()
+    metrics = [make_metric(owner, "Weight"), make_metric(owner, "Steps", "steps")]
+    moments = Moments(rng, zone, first, days)
     whole = DayRange(first - ONE_DAY, first + days * ONE_DAY)
+
+    _write_at_random(rng, moments, owner.id, metrics)
+    for metric in metrics:
+        settle(metric.id, zone, first + rng.randrange(days) * ONE_DAY)
+    assert MeasurementDay.objects.exists()
+    _assert_reads_as_the_rows(rng, metrics, zone, whole)
+
+    _write_at_random(rng, moments, owner.id, metrics)
+    _assert_reads_as_the_rows(rng, metrics, zone, whole)
+
+    for metric in metrics:
+        settle(metric.id, zone, whole.last)
+    _assert_reads_as_the_rows(rng, metrics, zone, whole)
+    kept = _settled_rows()
+    for metric in metrics:
+        settle(metric.id, ZoneInfo("UTC"), whole.last)
+        settle(metric.id, zone, whole.last)
+    assert _settled_rows() == kept, "settling again after the writes settles the same days"
+
+    _assert_reads_as_the_rows(rng, metrics, ZoneInfo("America/Los_Angeles"), whole)
+
+
+def _settled_rows() -> list[tuple]:
+    ends = dict(Metric.objects.values_list("id", "days_end"))
+    return sorted(
+        row[1:]
+        for row in MeasurementDay.objects.values_list(
+            "end_bucket",
+            "metric_id",
+            "day",
+            "count",
+            "total",
+            "low",
+            "high",
+            "first_value",
+            "last_value",
+        )
+        if row[0] <= ends[row[1]]
+    )
+
+
+def _assert_reads_as_the_rows(rng: random.Random, metrics, zone: ZoneInfo, whole: DayRange):
     goals, ranges = [], {}
     for metric in metrics:
         for aggregation in Aggregation.values:

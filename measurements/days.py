@@ -231,6 +231,14 @@ def decimal_of(value) -> Decimal:
     return _SQLITE_DIGITS.create_decimal_from_float(value)
 
 
+def last_values(
+    metric_id: int, first: dt.date, last: dt.date, zone: ZoneInfo
+) -> dict[dt.date, Decimal]:
+    """The last value of each local day from `first` to `last` that has measurements."""
+    rows = read_days("edges", {metric_id: _Span(first, last)}, zone)
+    return {day_of(number): decimal_of(value).quantize(_QUANTUM) for _, number, _, value in rows}
+
+
 # Settling -------------------------------------------------------------------------------
 
 

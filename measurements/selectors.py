@@ -228,9 +228,3 @@ def measurements_for_export(
     if until is not None:
         rows = rows.filter(measured_at__lt=until)
     return rows.order_by("measured_at", "id")
-
-
-def measurements_since(*, metric_id: int, since: dt.datetime) -> list[tuple[dt.datetime, Decimal]]:
-    """(measured_at, value) of a metric's measurements from `since` on, oldest first."""
-    rows = Measurement.objects.filter(metric_id=metric_id, measured_at__gte=since)
-    return list(rows.order_by("measured_at", "id").values_list("measured_at", "value"))

@@ -1,7 +1,7 @@
 """Metric pages and measurement entry."""
 
 import re
-from functools import partial
+from functools import cache, partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +21,7 @@ from config.request_context import Phase, set_phase
 from config.revalidation import trigger_revalidation
 
 from . import plausible, selectors
-from .chart import metric_chart
+from .chart import chart_days, metric_chart
 from .contracts import (
     CreateMetric,
     EditMeasurement,
@@ -83,7 +83,12 @@ def _metric_context(metric, entry_form: QuickEntryForm, query=None) -> dict:
     if page.next_cursor is not None:
         dates = {key: value for key, value in shown.items() if key != "after"}
         older = urlencode({**dates, "after": page.next_cursor.encode()})
-    chart = partial(metric_chart, metric, now=timezone.now(), zone=timezone.get_current_timezone())
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    daily = cache(partial(chart_days, metric, now=now, zone=zone))
+
+    def chart(*, width: int, height: int):
+        return metric_chart(metric, now=now, zone=zone, width=width, height=height, daily=daily())
+
     return {
         "metric": metric,
         "small_chart": partial(chart, width=320, height=150),

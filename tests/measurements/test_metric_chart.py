@@ -6,6 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,3 +67,24 @@ def test_the_page_shows_the_chart_and_its_fragment_refreshes_alone(signed_in, us
     assert fragment.count('tabindex="0"') == 2  # the small and the large chart
     assert ": 80.5 kg" in fragment
     assert '<table class="visually-hidden">' in fragment
+
+
+@pytest.mark.django_db
+def test_the_chart_reads_a_row_a_day_once_for_both_sizes(signed_in, user):
+    metric = MetricFactory(owner=user, unit="kg", display_places=0)
+    zone = ZoneInfo(user.profile.time_zone)
+    yesterday = timezone.localdate(timezone=zone) - dt.timedelta(days=1)
+    for hour in range(24):
+        moment = dt.datetime.combine(yesterday, dt.time(hour), tzinfo=zone)
+        MeasurementFactory(metric=metric, value=Decimal(70 + hour), measured_at=moment)
+
+    with CaptureQueriesContext(connection) as queries:
+        fragment = signed_in.get(
+            reverse("measurements:chart", args=[metric.id]), headers={"HX-Request": "true"}
+        ).content.decode()
+
+    assert fragment.count(": 93 kg") == 4  # the day's last: title and label of two charts
+    assert ": 92 kg" not in fragment
+    reads = [query["sql"] for query in queries.captured_queries if "rollup" in query["sql"]]
+    assert len(reads) == 1
+    assert not any('"measurements_measurement"' in sql for sql in reads)

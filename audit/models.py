@@ -48,6 +48,13 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "-at"], name="audit_subject"),
             models.Index(fields=["metric_id", "-at"], name="audit_metric"),
+            # A goal's history lists the corrections to its metric's data, not the
+            # entries of every measurement recorded (a million, for some metrics).
+            models.Index(
+                fields=["metric_id", "-at"],
+                condition=~models.Q(action=Action.CREATED),
+                name="audit_metric_corrections",
+            ),
             models.Index(fields=["owner", "-at"], name="audit_owner"),
             models.Index(fields=["correlation_id"], name="audit_correlation"),
         ]

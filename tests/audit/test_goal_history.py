@@ -2,14 +2,18 @@
 built on, in words."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from goals.contracts import RenameGoal
 from goals.orchestrators import rename_goal
+from goals.selectors import goal_history
 from measurements.contracts import EditMeasurement, MeasurementRef, RecordMeasurement
 from measurements.orchestrators import delete_measurement, edit_measurement, record_measurement
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
@@ -117,3 +121,33 @@ def test_another_users_goal_history_is_not_found(client, goal, other_user):
     client.force_login(other_user)
     response = client.get(reverse("goals:history", args=[goal.id]))
     assert response.status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
+@pytest.mark.django_db
+def test_the_history_of_a_goal_on_a_metric_of_many_entries_reads_only_its_corrections(goal):
+    """Every measurement recorded has its `created` entry; the history reads the
+    corrections through the partial index that leaves those out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AuditEntry._meta.db_table} (at, owner_id, actor_id, action,"
+            " subject_type, subject_id, metric_id, summary, changes, channel, correlation_id)"
+            " SELECT now() - make_interval(secs => i), %s, %s, 'created', 'measurement', i,"
+            " %s, '1 kg', '{}', 'api', '' FROM generate_series(1, 50000) AS i",
+            [goal.owner_id, goal.owner_id, goal.metric_id],
+        )
+        cursor.execute(f"ANALYZE {AuditEntry._meta.db_table}")
+    query = goal_history(goal)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        found = cursor.fetchone()[0]
+    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+
+    scans = [node for node in _nodes(plan) if "Index Name" in node or "Scan" in node["Node Type"]]
+    assert "audit_metric_corrections" in {node.get("Index Name") for node in scans}, plan
+    assert sum(node.get("Actual Rows", 0) for node in scans) < 10, plan
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]

@@ -5,13 +5,11 @@ the day is summed or, after it, sees the new end and takes it back."""
 
 import datetime as dt
 import threading
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
 
 from audit.models import Action, AuditEntry
 from measurements.days import read_days, settle, unsettle
@@ -20,6 +18,8 @@ from measurements.models import Measurement, Metric
 from measurements.rollup import bucket_of
 from tests.factories import MeasurementFactory, MetricFactory
 from tests.faults.live_processes import is_postgresql
+
+from .test_rollup_concurrency import add as held
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -48,18 +48,6 @@ def write(metric_id: int) -> None:
     )
     assert insert_recorded(measurement, entry)
     unsettle([(metric_id, measurement.measured_at)], now=NOW)
-
-
-def held(work, metric_id: int, hold: float, started: threading.Event, errors: list) -> None:
-    try:
-        with transaction.atomic():
-            work(metric_id)
-            started.set()
-            time.sleep(hold)
-    except Exception as exc:
-        errors.append(exc)
-    finally:
-        connection.close()
 
 
 def settling(metric_id: int) -> None:

@@ -50,12 +50,13 @@ from django.db.models import (
 )
 from django.db.models.functions import FirstValue, RowNumber, TruncDate
 
+from measurements.days import local_midnight
 from measurements.models import Measurement, Metric
 
 from .choices import Aggregation
 from .kinds.days import ONE_DAY, DailySeries, DayRange, rounded
 from .models import Goal
-from .rollup_days import edges_from_rollup, grouped_from_rollup, local_midnight
+from .rollup_days import edges_from_rollup, grouped_from_rollup
 
 __all__ = [
     "DailySeries",

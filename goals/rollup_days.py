@@ -11,12 +11,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from measurements.days import day_of, decimal_of, local_midnight, read_days
+from measurements.days import day_of, decimal_of, read_days
 
 from .choices import Aggregation
 from .kinds.days import DayRange, rounded
-
-__all__ = ["edges_from_rollup", "grouped_from_rollup", "local_midnight"]
 
 #: (metric id, day) -> {aggregation: value}
 MetricDayValues = dict[tuple[int, dt.date], dict[str, Decimal]]

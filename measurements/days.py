@@ -63,7 +63,9 @@ class Days(Protocol):
 
 
 @dataclass(frozen=True)
-class _Span:
+class DaySpan:
+    """A `Days` of this module's own (goals pass their `DayRange`)."""
+
     first: dt.date
     last: dt.date
 
@@ -235,7 +237,7 @@ def last_values(
     metric_id: int, first: dt.date, last: dt.date, zone: ZoneInfo
 ) -> dict[dt.date, Decimal]:
     """The last value of each local day from `first` to `last` that has measurements."""
-    rows = read_days("edges", {metric_id: _Span(first, last)}, zone)
+    rows = read_days("edges", {metric_id: DaySpan(first, last)}, zone)
     return {day_of(number): decimal_of(value).quantize(_QUANTUM) for _, number, _, value in rows}
 
 
@@ -266,7 +268,7 @@ def settle(metric_id: int, zone: ZoneInfo, through: dt.date) -> int:
     first = _first_day(metric_id, settled_end, zone)
     written = 0
     if first is not None and first <= through:
-        written = _write_days(metric_id, _Span(first, through), zone)
+        written = _write_days(metric_id, DaySpan(first, through), zone)
     Metric.objects.filter(id=metric_id).update(days_zone=zone.key, days_end=end)
     return written
 
@@ -287,7 +289,7 @@ def _first_day(metric_id: int, settled_end: int, zone: ZoneInfo) -> dt.date | No
     return bucket_start(first_bucket).astimezone(zone).date()
 
 
-def _write_days(metric_id: int, span: _Span, zone: ZoneInfo) -> int:
+def _write_days(metric_id: int, span: DaySpan, zone: ZoneInfo) -> int:
     spans = {metric_id: span}
     edges = {
         number: (first, last)

@@ -5,14 +5,13 @@ the day is summed or, after it, sees the new end and takes it back."""
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from audit.models import Action, AuditEntry
-from measurements.days import read_days, settle, unsettle
+from measurements.days import DaySpan, read_days, settle, unsettle
 from measurements.inserts import insert_recorded
 from measurements.models import Measurement, Metric
 from measurements.rollup import bucket_of
@@ -54,18 +53,12 @@ def settling(metric_id: int) -> None:
     settle(metric_id, ZONE, THROUGH)
 
 
-@dataclass(frozen=True)
-class Days:
-    first: dt.date
-    last: dt.date
-
-
 def the_day(metric_id: int) -> tuple[int, Decimal]:
     """The day's count and sum as progress reads them (settled rows, or quarter-hours)."""
     number = (DAY - dt.date(1970, 1, 1)).days
     found = [
         (int(count), Decimal(total))
-        for _, day, total, count, _, _ in read_days("grouped", {metric_id: Days(DAY, DAY)}, ZONE)
+        for _, day, total, count, _, _ in read_days("grouped", {metric_id: DaySpan(DAY, DAY)}, ZONE)
         if day == number
     ]
     return found[0] if found else (0, Decimal(0))

@@ -30,15 +30,19 @@ _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=
 
 #: Called inside the writing transaction with the events just written (ids set), by
 #: apps that must act on them durably: outgoing webhooks queue their deliveries here,
-#: so a delivery exists exactly when its event does.
-Reaction = Callable[[list[Event]], None]
-_reactions: list[Reaction] = []
+#: so a delivery exists exactly when its event does. Its second argument holds the rows
+#: of the read it named when it registered (None if it named none, or where the events
+#: are not written by one statement: then it reads for itself).
+Reaction = Callable[[list[Event], list[dict] | None], None]
+_reactions: list[tuple[Reaction, writing.Read | None]] = []
 
 
-def react(reaction: Reaction) -> None:
-    """Register `reaction` (from an AppConfig.ready) to run on every executor's events."""
-    if reaction not in _reactions:
-        _reactions.append(reaction)
+def react(reaction: Reaction, *, reads: writing.Read | None = None) -> None:
+    """Register `reaction` (from an AppConfig.ready) to run on every executor's events.
+    `reads`: a read it needs with every write, run in the statement that writes the
+    events (see `writing.Read`), so that a reaction costs no round trip of its own."""
+    if all(registered is not reaction for registered, _ in _reactions):
+        _reactions.append((reaction, reads))
 
 
 def emit(
@@ -79,9 +83,9 @@ def recording() -> Iterator[list[Event]]:
     try:
         yield pending
         if pending:
-            writing.write(pending)
-            for reaction in _reactions:
-                reaction(pending)
+            read = writing.write(pending, reads=[reads for _, reads in _reactions])
+            for (reaction, _), rows in zip(_reactions, read, strict=True):
+                reaction(pending, rows)
     finally:
         _pending.reset(token)
 

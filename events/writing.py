@@ -5,10 +5,12 @@ the `NOTIFY` of `fanout.announcement`, then an `INSERT ... SELECT FROM unnest(..
 server-bound typed arrays, which returns their ids in order for the reactions (webhook
 deliveries). A quick entry's one event costs one statement instead of two, and a batch
 of 10,000 is written in a tenth of the time `bulk_create` spends building and quoting
-it on the client. SQLite takes `bulk_create`, and has one writer at a time to order
-them."""
+it on the client. The same statement runs the reads the reactions name (`Read`): the
+webhooks' "who listens" costs no round trip of its own. SQLite takes `bulk_create`,
+has one writer at a time to order them, and leaves the reads to the reactions."""
 
 import json
+from collections.abc import Callable, Sequence
 
 from django.db import connection
 
@@ -17,8 +19,14 @@ from config.sql import server_bound_cursor
 from . import fanout
 from .models import Event
 
+#: A reaction's read: the text of a `SELECT` that may name `%(event_owners)b::int8[]`
+#: (the ids of the events' owners); the reaction gets its rows as dicts (`to_jsonb` of
+#: each row).
+Read = Callable[[], str]
+
 STATEMENT = """
-{ctes}
+{ctes},
+written AS (
 INSERT INTO {table} (
     at, owner_id, type, subject_type, subject_id, data, affected, channel, correlation_id
 )
@@ -33,23 +41,33 @@ FROM unnest(
 CROSS JOIN {joined}
 ORDER BY ord
 RETURNING id
+)
+SELECT id, NULL::int4, NULL::text FROM written
+{reads}
 """
+READ = "UNION ALL SELECT NULL, {number}, to_jsonb(r)::text FROM ({sql}) AS r"
 
 
-def write(events: list[Event]) -> None:
+def write(events: list[Event], reads: Sequence[Read | None] = ()) -> list[list[dict] | None]:
     """Insert `events`, announced to the other processes on commit, and set their ids,
-    in the caller's transaction."""
+    in the caller's transaction. The answer: the rows of each of `reads`, where they
+    were read with the events (PostgreSQL), else None."""
     owners = {event.owner_id for event in events}
     if connection.vendor == "postgresql":
-        _write_arrays(events, fanout.announcement(owners))
+        read = _write_arrays(events, fanout.announcement(owners), reads)
     else:
         Event.objects.bulk_create(events)
+        read = [None for _ in reads]
     fanout.announce_on_commit(owners)
+    return read
 
 
-def _write_arrays(events: list[Event], announcement: fanout.Announcement) -> None:
+def _write_arrays(
+    events: list[Event], announcement: fanout.Announcement, reads: Sequence[Read | None]
+) -> list[list[dict] | None]:
     params = {
         **announcement.params,
+        "event_owners": sorted({event.owner_id for event in events}),
         "ord": list(range(len(events))),
         "at": [event.at for event in events],
         "owner_id": [event.owner_id for event in events],
@@ -65,12 +83,23 @@ def _write_arrays(events: list[Event], announcement: fanout.Announcement) -> Non
         ctes=announcement.ctes,
         table=connection.ops.quote_name(Event._meta.db_table),
         joined=announcement.joined,
+        reads="\n".join(
+            READ.format(number=number, sql=read())
+            for number, read in enumerate(reads)
+            if read is not None
+        ),
     )
     with server_bound_cursor() as cursor:
         cursor.execute(statement, params)
-        # Ids are drawn in the order the rows are inserted, which is `ord`.
-        ids = sorted(row[0] for row in cursor.fetchall())
+        rows = cursor.fetchall()
+    # Ids are drawn in the order the rows are inserted, which is `ord`.
+    ids = sorted(event_id for event_id, _, _ in rows if event_id is not None)
     for event, event_id in zip(events, ids, strict=True):
         event.id = event_id
         event._state.adding = False
         event._state.db = connection.alias
+    read: list[list[dict] | None] = [None if r is None else [] for r in reads]
+    for _, number, row in rows:
+        if number is not None:
+            read[number].append(json.loads(row))
+    return read

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 
-def _plan_status_notices(events) -> None:
+def _plan_status_notices(events, _read=None) -> None:
     """The outbox's reaction: a notice for each goal that fell behind or was achieved,
     planned in the transaction of its status change, sent by a worker once it commits."""
     from .orchestrators import plan_status_notices

@@ -1,13 +1,22 @@
 from django.apps import AppConfig
 
 
-def _queue_deliveries(events) -> None:
+def _queue_deliveries(events, listening: list[dict] | None = None) -> None:
     """The outbox's reaction: deliveries for the events just written, in their
-    transaction, each handed to a worker once it commits."""
+    transaction, each handed to a worker once it commits. `listening`: the enabled
+    endpoints of the events' owners, when the outbox read them with the events."""
+    from .contracts import Listener
     from .orchestrators import queue_deliveries
     from .tasks import enqueue_delivery
 
-    queue_deliveries(events, enqueue=enqueue_delivery)
+    listeners = None if listening is None else [Listener(**row) for row in listening]
+    queue_deliveries(events, enqueue=enqueue_delivery, listeners=listeners)
+
+
+def _listening_endpoints_sql() -> str:
+    from .selectors import listening_endpoints_sql
+
+    return listening_endpoints_sql()
 
 
 class WebhooksConfig(AppConfig):
@@ -17,4 +26,4 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from events import outbox
 
-        outbox.react(_queue_deliveries)
+        outbox.react(_queue_deliveries, reads=_listening_endpoints_sql)

@@ -159,17 +159,21 @@ def queue_deliveries(
     events: Sequence[OutboxEvent],
     *,
     enqueue: Enqueue | None,
+    listeners: list[Listener] | None = None,
     selectors=webhook_selectors,
     executors=webhook_executors,
     new_id: Callable[[], str] = signing.new_message_id,
 ) -> list[int]:
     """The outbox's reaction, inside the transaction that wrote `events`: a delivery
-    for every endpoint each event goes to, queued once the transaction commits. No
-    query at all for events nobody can subscribe to, one for the rest."""
+    for every endpoint each event goes to, queued once the transaction commits.
+    `listeners`: the enabled endpoints of the events' owners, if known (the outbox
+    reads them with the events on PostgreSQL); else no query at all for events nobody
+    can subscribe to, one for the rest."""
     public = [event for event in events if event.type in PUBLIC]
     if not public:
         return []
-    listeners = selectors.listening_endpoints(owner_ids={event.owner_id for event in public})
+    if listeners is None:
+        listeners = selectors.listening_endpoints(owner_ids={event.owner_id for event in public})
     if not listeners:
         return []
     planned = []

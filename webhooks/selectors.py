@@ -3,6 +3,7 @@ show, and the one query every write runs to learn who listens."""
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from config.envelope import NotFound
@@ -24,6 +25,16 @@ def listening_endpoints(*, owner_ids: Iterable[int]) -> list[Listener]:
         Listener(id=id, owner_id=owner_id, event_types=frozenset(types))
         for id, owner_id, types in rows
     ]
+
+
+def listening_endpoints_sql() -> str:
+    """`listening_endpoints` as the outbox runs it on PostgreSQL, in the statement that
+    writes the events (`events.writing.Read`): the enabled endpoints of their owners."""
+    table = connection.ops.quote_name(Endpoint._meta.db_table)
+    return (
+        f"SELECT id, owner_id, event_types FROM {table} "
+        "WHERE enabled AND owner_id = ANY(%(event_owners)b::int8[])"
+    )
 
 
 def endpoints_for(*, owner_id: int) -> QuerySet[Endpoint]:

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
 
-STATEMENTS = {"postgresql": 10, "sqlite": 12}
+STATEMENTS = {"postgresql": 9, "sqlite": 12}
 
 
 @pytest.mark.django_db

@@ -10,15 +10,18 @@ two.
 
 import datetime as dt
 from collections import defaultdict
-from itertools import groupby
+from collections.abc import Mapping
+from itertools import chain, groupby
 
 from accounts.selectors import preferences_for
 from config.revalidation import GOALS_SUMMARY, goal_key
 from events import types
 from events.outbox import emit
 from measurements.dependents import Dependents
+from measurements.models import Metric
 
 from .choices import GoalStatus
+from .metric_read import goals_from
 from .models import Goal
 from .progress import progress_for_goals
 from .selectors import outside_note
@@ -26,16 +29,16 @@ from .shown import goal_shown
 
 
 def after_metric_change(
-    metric_ids: list[int], now: dt.datetime, measured_at: dt.datetime | None
+    metric_ids: list[int],
+    now: dt.datetime,
+    measured_at: dt.datetime | None,
+    known: Mapping[int, Metric],
 ) -> dict[int, Dependents]:
     """The keys of the goals over these metrics (and the summary, when there are any),
     by metric, once their statuses are brought up to date; and which active goals'
-    windows a recorded `measured_at` falls outside of."""
-    goals = list(
-        Goal.objects.filter(metric_id__in=metric_ids, deleted_at__isnull=True)
-        .select_related("metric", "owner__profile")
-        .order_by("owner_id", "id")
-    )
+    windows a recorded `measured_at` falls outside of. The goals come from `known`
+    metrics read with them (`goals.metric_read`), else from a query."""
+    goals = _goals_over(metric_ids, known)
     found: dict[int, Dependents] = defaultdict(Dependents)
     for goal in goals:
         found[goal.metric_id].affected += [goal_key(goal.id), GOALS_SUMMARY]
@@ -48,6 +51,17 @@ def after_metric_change(
                 found[goal.metric_id].outside.append(note)
     restate(active, now=now)
     return found
+
+
+def _goals_over(metric_ids: list[int], known: Mapping[int, Metric]) -> list[Goal]:
+    read = [goals_from(known[id]) if id in known else None for id in metric_ids]
+    if all(goals is not None for goals in read):
+        return sorted(chain.from_iterable(read), key=lambda goal: (goal.owner_id, goal.id))
+    return list(
+        Goal.objects.filter(metric_id__in=metric_ids, deleted_at__isnull=True)
+        .select_related("metric", "owner__profile")
+        .order_by("owner_id", "id")
+    )
 
 
 def restate(goals: list[Goal], *, now: dt.datetime) -> None:

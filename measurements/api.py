@@ -252,7 +252,7 @@ def list_measurements(request, filters: Query[MeasurementFilters]):
 )
 def record_measurement_api(request, payload: MeasurementIn):
     set_phase(Phase.AUTHORIZE)
-    metric = selectors.metric_for_owner(metric_id=payload.metric_id, owner_id=request.user.id)
+    metric = selectors.metric_for_record(metric_id=payload.metric_id, owner_id=request.user.id)
     set_phase(Phase.VALIDATE)
     reading = _reading(payload.value, payload.unit, metric.unit)
     command = RecordMeasurement(

@@ -67,6 +67,7 @@ def tell_changed(
     moved_from: Iterable[tuple[int, dt.datetime]] = (),
     recorded_at: dt.datetime | None = None,
     in_rollup: bool = False,
+    known: Iterable[Metric] = (),
 ) -> dict[int, dependents.Dependents]:
     """Record one event per changed measurement (type, and the measurement as the API
     shows it, taken before a delete), after the writes: the rollup is refreshed where
@@ -75,7 +76,8 @@ def tell_changed(
     edit that moves a measurement in time also names its old (metric id, measured_at)
     in `moved_from`, so the bucket it left is refreshed. A single record names its
     moment in `recorded_at`, for the windows it misses, and says `in_rollup` when its
-    insert added it to its bucket already."""
+    insert added it to its bucket already. `known`: changed metrics read
+    `dependents.with_reads`, whose dependents need no query of their own."""
     if not changes:
         return {}
     touched = [*touched_by(changes), *moved_from]
@@ -87,7 +89,7 @@ def tell_changed(
         rollup_refresh(touched)
     unsettle(touched, now=now)
     metric_ids = {data["metric_id"] for _, data in changes}
-    built_on = dependents.after_change(metric_ids, now=now, measured_at=recorded_at)
+    built_on = dependents.after_change(metric_ids, now=now, measured_at=recorded_at, known=known)
     for type, data in changes:
         emit(
             type,
@@ -243,11 +245,14 @@ def measurement_record(
     *, owner_id: int, command: RecordMeasurement, now: dt.datetime, metric: Metric | None = None
 ) -> Result:
     """Record one measurement. `metric` is the command's metric when the caller has it
-    already, read for this owner. A submission token seen before returns the
+    already, read for this owner (with `selectors.metric_for_record`, what depends on
+    it comes with it). A submission token seen before returns the
     measurement it recorded (`replayed`), also when two requests with it race: the
     second's insert finds the token taken, and then the first's row."""
     if metric is None or (metric.id, metric.owner_id) != (command.metric_id, owner_id):
-        metric = Metric.objects.filter(id=command.metric_id, owner_id=owner_id).first()
+        metric = dependents.with_reads(
+            Metric.objects.filter(id=command.metric_id, owner_id=owner_id)
+        ).first()
     if metric is None:
         raise ValidationFailed.on("metric", "There is no such metric.")
     _check_time(command, now)
@@ -293,6 +298,7 @@ def measurement_record(
         now=now,
         recorded_at=measurement.measured_at,
         in_rollup=True,
+        known=[metric],
     )
     return Result.success(_data(measurement, outside=built_on[metric.id].outside))
 

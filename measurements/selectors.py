@@ -13,6 +13,7 @@ from django.db.models.fields.tuple_lookups import TupleLessThan
 from audit.models import Action, AuditEntry
 from config.envelope import NotFound
 
+from .dependents import with_reads
 from .models import Measurement, Metric
 
 
@@ -28,18 +29,28 @@ def metric_for_owner(*, metric_id: int, owner_id: int) -> Metric:
     return metric
 
 
+def metric_for_record(*, metric_id: int, owner_id: int) -> Metric:
+    """`metric_for_owner`, for recording a measurement in it: with what the write's
+    dependents read of it (`dependents.with_reads`), to pass down to the executor."""
+    metric = with_reads(Metric.objects.filter(id=metric_id, owner_id=owner_id)).first()
+    if metric is None:
+        raise NotFound("There is no such metric.")
+    return metric
+
+
 #: How many of a metric's latest values a typed one is weighed against.
 RECENT_VALUES = 5
 
 
 def metric_for_entry(*, metric_id: int, owner_id: int) -> Metric:
-    """`metric_for_owner`, with `recent_values`: its latest `RECENT_VALUES` values,
+    """`metric_for_record`, with `recent_values`: its latest `RECENT_VALUES` values,
     newest first, read in the same statement (one subquery on the (metric,
     measured_at, id) index), for judging whether a typed value is a slip. The subquery
     is written out: the quick entry reads it on every record, and as five ORM
     subqueries it cost more to compile than to run."""
     recent = RawSQL(_recent_values_sql(connection), [])
-    metric = Metric.objects.filter(id=metric_id, owner_id=owner_id).annotate(recent=recent).first()
+    metrics = Metric.objects.filter(id=metric_id, owner_id=owner_id).annotate(recent=recent)
+    metric = with_reads(metrics).first()
     if metric is None:
         raise NotFound("There is no such metric.")
     found = metric.recent if connection.vendor == "postgresql" else json.loads(metric.recent)

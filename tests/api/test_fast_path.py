@@ -35,9 +35,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 #: which also reads the owner's webhook endpoints (a statement of its own on SQLite).
 #: The goals a value falls outside of come from the goals the write judges (no read of
 #: their own). On PostgreSQL, the measurement, its audit entry and its bucket are one
-#: statement (three on SQLite). The metric is read once, by the view, and passed
-#: down; the answer is built from what the write returned, not read again.
-QUERIES_PER_POST = {"postgresql": 8, "sqlite": 11}[connection.vendor]
+#: statement (three on SQLite). The metric is read once, by the view, with the goals
+#: over it, and passed down; the answer is built from what the write returned, not
+#: read again.
+QUERIES_PER_POST = {"postgresql": 7, "sqlite": 10}[connection.vendor]
 #: The same with an `Idempotency-Key`: claiming it (an INSERT in a savepoint), storing
 #: the answer (one UPDATE). It made 8 more (29, 28): the above, and a DELETE of expired
 #: keys before every claim.

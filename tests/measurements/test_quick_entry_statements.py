@@ -2,14 +2,15 @@
 the same however many goals share the metric.
 
 Each statement: the session; the user with their profile (its time zone); the
-metric, read once and passed down to the executor; the measurement (INSERT ... ON
-CONFLICT DO NOTHING RETURNING, no savepoint), its audit entry and its rollup bucket,
-added to: one statement on PostgreSQL, three on SQLite; the goals over the metric and
-their days (the status judgement); the events, ordered, announced (NOTIFY,
-PostgreSQL) and written in one statement; the owner's webhook endpoints. The goals
-whose window the value falls outside of, for the confirmation, come from the goals
-judged. In a test, the transaction is a savepoint and its release: 8 statements of
-the request's own on PostgreSQL.
+metric with the goals over it and their owner's zone, read once and passed down to
+the executor; the measurement (INSERT ... ON CONFLICT DO NOTHING RETURNING, no
+savepoint), its audit entry and its rollup bucket, added to: one statement on
+PostgreSQL, three on SQLite; the goals' days (the status judgement); the events,
+ordered, announced (NOTIFY) and written in one statement with the owner's webhook
+endpoints read (PostgreSQL; a statement of their own on SQLite). The goals whose
+window the value falls outside of, for the confirmation, come from the goals judged.
+In a test, the transaction is a savepoint and its release: 8 statements on
+PostgreSQL with them, as with a transaction's BEGIN and COMMIT.
 """
 
 import pytest
@@ -18,7 +19,7 @@ from django.urls import reverse
 
 from tests.factories import GoalFactory, MeasurementFactory, MetricFactory
 
-STATEMENTS = {"postgresql": 9, "sqlite": 12}
+STATEMENTS = {"postgresql": 8, "sqlite": 11}
 
 
 @pytest.mark.django_db

@@ -58,8 +58,8 @@ def goals_read() -> RawSQL:
     return RawSQL(
         "json_object("
         f"'profile', ({profile.format(array='json_array')}), "
-        f"'goals', (SELECT json_group_array(json(row)) FROM "
-        f"(SELECT json_object({columns}) AS row {goals} ORDER BY g.owner_id, g.id)))",
+        f"'goals', (SELECT json_group_array(json(goal)) FROM "
+        f"(SELECT json_object({columns}) AS goal {goals} ORDER BY g.owner_id, g.id)))",
         [],
     )
 

@@ -13,12 +13,6 @@ def _queue_deliveries(events, listening: list[dict] | None = None) -> None:
     queue_deliveries(events, enqueue=enqueue_delivery, listeners=listeners)
 
 
-def _listening_endpoints_sql() -> str:
-    from .selectors import listening_endpoints_sql
-
-    return listening_endpoints_sql()
-
-
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     default_auto_field = "django.db.models.BigAutoField"
@@ -26,4 +20,6 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from events import outbox
 
-        outbox.react(_queue_deliveries, reads=_listening_endpoints_sql)
+        from .selectors import listening_endpoints_sql
+
+        outbox.react(_queue_deliveries, reads=listening_endpoints_sql)

@@ -1,5 +1,6 @@
 """Reads of outgoing webhooks: the endpoints and delivery logs the pages and the API
-show, and the one query every write runs to learn who listens."""
+show, and the one read every write makes to learn who listens (on PostgreSQL, inside
+the statement that writes its events)."""
 
 from collections.abc import Iterable
 

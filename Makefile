@@ -81,8 +81,13 @@ test: install browser
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PYTEST) -m "not e2e"
-	$(PYTEST) -m e2e
-	$(PY) -m tests.api_fuzz --output $(FUZZ_REPORT)
+	@# The API fuzzing (a server and a database of its own) runs beside the browser
+	@# tests, which leave the cores half idle while pages settle; its output follows.
+	@log=$$(mktemp); $(PY) -m tests.api_fuzz --output $(FUZZ_REPORT) >"$$log" 2>&1 & fuzz=$$!; \
+	trap 'kill $$fuzz 2>/dev/null; rm -f "$$log"' EXIT; \
+	$(PYTEST) -m e2e; browser=$$?; \
+	wait $$fuzz; fuzzed=$$?; cat "$$log"; \
+	[ $$browser = 0 ] && [ $$fuzzed = 0 ]
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports

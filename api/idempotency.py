@@ -23,9 +23,10 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+
+from config.inserts import insert_unless_taken
 
 from .models import IdempotencyRecord
 
@@ -70,22 +71,20 @@ def lease_length() -> dt.timedelta:
 def claim(
     *, user_id: int, key: str, request_print: str, now: dt.datetime
 ) -> Claimed | Replay | Mismatch | Running:
-    """Claim `key` for this request; a new key costs one INSERT. An expired record of
-    the key is found only when the INSERT collides with it, and is renewed in place."""
+    """Claim `key` for this request; a new key costs one statement (an INSERT that the
+    unique index may turn down, `config.inserts`). An expired record of the key is
+    found only when the INSERT collides with it, and is renewed in place."""
     lease_until = now + lease_length()
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                user_id=user_id,
-                key=key,
-                fingerprint=request_print,
-                created=now,
-                expires=now + LIFETIME,
-                lease_until=lease_until,
-            )
+    record = IdempotencyRecord(
+        user_id=user_id,
+        key=key,
+        fingerprint=request_print,
+        created=now,
+        expires=now + LIFETIME,
+        lease_until=lease_until,
+    )
+    if insert_unless_taken(record):
         return Claimed(record.id, lease_until)
-    except IntegrityError:
-        pass
     existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if existing is None:
         return Running()

@@ -1,7 +1,8 @@
 """Quick entry in a real browser, with the keyboard alone: a wrong value and then an
 empty one each say what is wrong (the last error gives way to the new one), a value
-is recorded for yesterday through the folded-away day and time, and a far-off value
-is recorded once confirmed."""
+is recorded for yesterday through the folded-away day and time, a far-off value
+is recorded once confirmed, and the answers swap in without a breach of the page's
+Content Security Policy."""
 
 import datetime as dt
 from decimal import Decimal
@@ -92,3 +93,26 @@ def test_a_far_off_value_is_recorded_once_confirmed(page: Page, weight_page):
     page.keyboard.press("Enter")
     expect(form.get_by_role("status")).to_contain_text("Recorded 800 kg.")
     assert weight.measurements.filter(value=800).exists()
+
+
+def test_the_answer_swaps_in_without_breaching_the_content_security_policy(page: Page, weight_page):
+    """A field whose style a script or an extension set (CSSOM writes are allowed,
+    and leave a `style` attribute): htmx must not copy that attribute onto the new
+    field while it settles, which the policy (`style-src 'self'`) refuses."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    form = page.locator("form.quick-entry")
+    entry = form.get_by_role("textbox", name="Weight in kg")
+    entry.evaluate("(field) => { field.style.caretColor = 'transparent'; }")
+    entry.fill("eighty")
+    entry.press("Enter")
+    expect(form.get_by_role("alert")).to_contain_text("Enter a number")
+    entry.fill("80.6")
+    entry.press("Enter")
+    expect(form.get_by_role("status")).to_contain_text("Recorded 80.6 kg.")
+    assert refused == []

@@ -9,8 +9,8 @@ PostgreSQL, three on SQLite; the goals' days (the status judgement); the events,
 ordered, announced (NOTIFY) and written in one statement with the owner's webhook
 endpoints read (PostgreSQL; a statement of their own on SQLite). The goals whose
 window the value falls outside of, for the confirmation, come from the goals judged.
-In a test, the transaction is a savepoint and its release: 8 statements on
-PostgreSQL with them, as with a transaction's BEGIN and COMMIT.
+In a test, the transaction is a savepoint and its release: with them, 8 statements
+on PostgreSQL, as a served request makes with its BEGIN and COMMIT.
 """
 
 import pytest

@@ -54,7 +54,7 @@ def write(events: list[Event], reads: Sequence[Read | None] = ()) -> list[list[d
     were read with the events (PostgreSQL), else None."""
     owners = {event.owner_id for event in events}
     if connection.vendor == "postgresql":
-        read = _write_arrays(events, fanout.announcement(owners), reads)
+        read = _write_arrays(events, owners, reads)
     else:
         Event.objects.bulk_create(events)
         read = [None for _ in reads]
@@ -63,11 +63,12 @@ def write(events: list[Event], reads: Sequence[Read | None] = ()) -> list[list[d
 
 
 def _write_arrays(
-    events: list[Event], announcement: fanout.Announcement, reads: Sequence[Read | None]
+    events: list[Event], owners: set[int], reads: Sequence[Read | None]
 ) -> list[list[dict] | None]:
+    announcement = fanout.announcement(owners)
     params = {
         **announcement.params,
-        "event_owners": sorted({event.owner_id for event in events}),
+        "event_owners": sorted(owners),
         "ord": list(range(len(events))),
         "at": [event.at for event in events],
         "owner_id": [event.owner_id for event in events],
